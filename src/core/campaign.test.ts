@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { campaignInputSchema, campaignVariables, voicemailText } from './campaign.js';
+
+const base = { name: 'Rx', mode: 'one_way', message: 'Hi {{first_name}} at {{store}}' } as const;
+
+describe('campaign schema', () => {
+  it('fills the contract defaults for omitted fields', () => {
+    const c = campaignInputSchema.parse(base);
+    expect(c.amd).toEqual({ enabled: true, onMachine: 'hangup', voicemailMessage: null });
+    expect(c.retry).toEqual({
+      maxAttempts: 3,
+      delays: { busy: '10m', no_answer: '60m', voicemail: '24h', failed: '5m' },
+    });
+    expect(c.schedule.quietHours).toEqual(['08:00', '21:00']);
+    expect(c.schedule.weekly.mon).toEqual([['09:00', '20:00']]);
+    expect(c.schedule.weekly.sun).toBeUndefined();
+    expect(c.ringTimeoutSeconds).toBe(30);
+    expect(c.maxCallSeconds).toBe(300);
+  });
+
+  it('requires a message for one_way and instructions for two_way', () => {
+    expect(campaignInputSchema.safeParse({ name: 'x', mode: 'one_way' }).success).toBe(false);
+    expect(campaignInputSchema.safeParse({ name: 'x', mode: 'two_way', message: 'm' }).success).toBe(false);
+    expect(campaignInputSchema.safeParse({ name: 'x', mode: 'two_way', instructions: 'be nice' }).success).toBe(true);
+  });
+
+  it('refuses quiet hours wider than the legal bound without the override flag', () => {
+    const wide = { ...base, schedule: { quietHours: ['07:00', '21:00'] } };
+    expect(campaignInputSchema.safeParse(wide).success).toBe(false);
+    expect(campaignInputSchema.safeParse({ ...base, schedule: { quietHours: null } }).success).toBe(false);
+    const allowed = { ...base, schedule: { quietHours: null, allowQuietHours: true } };
+    expect(campaignInputSchema.safeParse(allowed).success).toBe(true);
+  });
+
+  it('rejects unknown zones, malformed clock times, reversed ranges and bad durations', () => {
+    const bad = [
+      { schedule: { timezoneFallback: 'Mars/Olympus' } },
+      { schedule: { weekly: { mon: [['9:00', '20:00']] } } },
+      { schedule: { weekly: { mon: [['20:00', '09:00']] } } },
+      { schedule: { weekly: { funday: [['09:00', '10:00']] } } },
+      { schedule: { blackoutDates: ['2026-13-01'] } },
+      { retry: { delays: { busy: 'soon' } } },
+      { callerId: '2025550100' },
+      { unknownField: 1 },
+    ];
+    for (const b of bad) expect(campaignInputSchema.safeParse({ ...base, ...b }).success, JSON.stringify(b)).toBe(false);
+  });
+
+  it('accepts 24:00 as the end of a day and several ranges a day', () => {
+    const c = campaignInputSchema.parse({
+      ...base,
+      schedule: { weekly: { mon: [['08:00', '12:00'], ['13:00', '24:00']] }, quietHours: null, allowQuietHours: true },
+    });
+    expect(c.schedule.weekly.mon).toHaveLength(2);
+  });
+
+  it('lists the template variables of every text and picks the voicemail text', () => {
+    const c = campaignInputSchema.parse({ ...base, amd: { onMachine: 'leave_voicemail' } });
+    expect(campaignVariables(c)).toEqual(['first_name', 'store']);
+    expect(voicemailText(c)).toBe(base.message);
+  });
+});

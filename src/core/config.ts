@@ -1,0 +1,76 @@
+// The process environment, validated once at start-up. Nothing else reads process.env:
+// the parsed Config is passed down explicitly. A missing or invalid variable stops the
+// process with a message naming it.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1');
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+export const configSchema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/outdial'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix for every Redis key (BullMQ queues, leases): several deployments or tests can share one Redis. */
+  OUTDIAL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('outdial'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  OUTDIAL_ADMIN_TOKEN: optionalNonEmpty,
+  /** 32+ character secret used to encrypt webhook secrets at rest. */
+  OUTDIAL_ENCRYPTION_KEY: optionalNonEmpty,
+  OUTDIAL_TELEPHONY: z.enum(['sim', 'livekit']).default('sim'),
+  LIVEKIT_URL: optionalNonEmpty,
+  LIVEKIT_API_KEY: optionalNonEmpty,
+  LIVEKIT_API_SECRET: optionalNonEmpty,
+  OUTDIAL_SIP_TRUNK_ID: optionalNonEmpty,
+  OUTDIAL_SIP_TRUNK_ADDRESS: optionalNonEmpty,
+  OUTDIAL_SIP_TRUNK_NUMBERS: optionalNonEmpty,
+  OUTDIAL_SIP_TRUNK_TRANSPORT: z.enum(['auto', 'udp', 'tcp', 'tls']).default('auto'),
+  OUTDIAL_SIP_TRUNK_USERNAME: optionalNonEmpty,
+  OUTDIAL_SIP_TRUNK_PASSWORD: optionalNonEmpty,
+  /** System-wide cap on calls in flight: the agent fleet's capacity. */
+  OUTDIAL_MAX_ACTIVE_CALLS: z.coerce.number().int().positive().default(1000),
+  OUTDIAL_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  OUTDIAL_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  S3_ENDPOINT: optionalNonEmpty,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().default('recordings'),
+  S3_ACCESS_KEY: optionalNonEmpty,
+  S3_SECRET_KEY: optionalNonEmpty,
+  DEEPGRAM_API_KEY: optionalNonEmpty,
+  OPENAI_API_KEY: optionalNonEmpty,
+  OPENAI_BASE_URL: optionalNonEmpty,
+  CARTESIA_API_KEY: optionalNonEmpty,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses an environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Checks the variables a role needs beyond the defaults; throws ConfigError naming the missing ones. */
+export function requireConfig<K extends keyof Config>(
+  config: Config,
+  keys: readonly K[],
+  why: string,
+): Config & { [P in K]-?: NonNullable<Config[P]> } {
+  const missing = keys.filter((k) => config[k] === undefined);
+  if (missing.length > 0) throw new ConfigError(`${why} needs ${missing.join(', ')}`);
+  return config as Config & { [P in K]-?: NonNullable<Config[P]> };
+}

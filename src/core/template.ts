@@ -1,0 +1,16 @@
+// Message templates: "Hi {{first_name}}". Variables come from the contact's CSV columns; a template
+// may only use variables that exist (checked at upload), so rendering never meets a missing one
+// except through data written before that check, which renders as an empty string.
+const variablePattern = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** Names used by a template, in first-use order, without duplicates. */
+export function templateVariables(template: string | null | undefined): string[] {
+  if (!template) return [];
+  const seen = new Set<string>();
+  for (const m of template.matchAll(variablePattern)) seen.add(m[1]!);
+  return [...seen];
+}
+
+export function renderTemplate(template: string, vars: Readonly<Record<string, string>>): string {
+  return template.replace(variablePattern, (_all, name: string) => vars[name] ?? '');
+}

@@ -1,0 +1,35 @@
+// A Runtime (src/core/runtime.ts) over a private database and Redis prefix, for integration tests.
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { createLogger } from '../../src/core/logger.js';
+import { createRuntime, type Runtime } from '../../src/core/runtime.js';
+import { createTestDatabase, type TestDatabase } from './db.js';
+import { dropPrefix, testPrefix, TEST_REDIS_URL } from './redis.js';
+
+export interface TestRuntime extends Runtime {
+  testDb: TestDatabase;
+  /** Closes the runtime, drops the database and the Redis prefix. */
+  teardown(): Promise<void>;
+}
+
+export async function createTestRuntime(label: string, env: Record<string, string> = {}): Promise<TestRuntime> {
+  const testDb = await createTestDatabase(label);
+  const prefix = testPrefix(label);
+  const config: Config = loadConfig({
+    DATABASE_URL: testDb.url,
+    REDIS_URL: TEST_REDIS_URL,
+    OUTDIAL_REDIS_PREFIX: prefix,
+    OUTDIAL_ADMIN_TOKEN: 'test-admin-token',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...env,
+  });
+  // The runtime gets its own pool on the test database; the helper's pool is closed by drop().
+  const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL }) });
+  return Object.assign(rt, {
+    testDb,
+    async teardown() {
+      await rt.close();
+      await testDb.drop();
+      await dropPrefix(prefix);
+    },
+  });
+}
