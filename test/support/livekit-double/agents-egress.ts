@@ -3,7 +3,11 @@
 import { TwirpFault } from './twirp.js';
 import { str, type DoubleState, type JsonObject } from './state.js';
 
-export function createDispatch(state: DoubleState, body: JsonObject, nextId: (p: string) => string): JsonObject {
+export function createDispatch(
+  state: DoubleState,
+  body: JsonObject,
+  nextId: (p: string) => string,
+): JsonObject {
   const room = str(body, 'room');
   if (str(body, 'agentName') === '' || room === '') {
     throw new TwirpFault('invalid_argument', 'agentName and room are required');

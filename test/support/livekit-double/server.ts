@@ -88,7 +88,11 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
     'Egress/StopEgress': (b) => agentsEgress.stopEgress(state, b),
   };
 
-  async function serve(req: IncomingMessage, res: ServerResponse, record: RecordedRequest): Promise<JsonObject> {
+  async function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: RecordedRequest,
+  ): Promise<JsonObject> {
     const method = record.method;
     if (req.method !== 'POST' || !isMethodKey(method)) {
       throw new TwirpFault('bad_route', `no handler for ${req.method ?? ''} ${req.url ?? ''}`);

@@ -10,7 +10,8 @@ export function createOutboundTrunk(
   nextId: (p: string) => string,
 ): JsonObject {
   const trunk = body.trunk;
-  if (typeof trunk !== 'object' || trunk === null) throw new TwirpFault('invalid_argument', 'trunk is required');
+  if (typeof trunk !== 'object' || trunk === null)
+    throw new TwirpFault('invalid_argument', 'trunk is required');
   const info = { ...(trunk as JsonObject), sipTrunkId: nextId('ST') };
   if (str(info, 'address') === '') throw new TwirpFault('invalid_argument', 'trunk address is required');
   state.trunks.set(info.sipTrunkId, info);
@@ -38,7 +39,8 @@ export function createSipParticipant(
   if (!state.trunks.has(trunkId)) throw new TwirpFault('not_found', 'requested sip trunk does not exist');
   const number = str(body, 'sipCallTo');
   const roomName = str(body, 'roomName');
-  if (number === '' || roomName === '') throw new TwirpFault('invalid_argument', 'sipCallTo and roomName are required');
+  if (number === '' || roomName === '')
+    throw new TwirpFault('invalid_argument', 'sipCallTo and roomName are required');
 
   const answer = dialAnswerFor(number, overrides);
   switch (answer.kind) {

@@ -22,7 +22,11 @@ export interface SignedWebhook {
   headers: Record<string, string>;
 }
 
-export async function signWebhook(apiKey: string, apiSecret: string, event: WebhookEventJson): Promise<SignedWebhook> {
+export async function signWebhook(
+  apiKey: string,
+  apiSecret: string,
+  event: WebhookEventJson,
+): Promise<SignedWebhook> {
   const body = JSON.stringify({
     id: `EV_${randomUUID()}`,
     createdAt: String(Math.floor(Date.now() / 1000)),

@@ -1,0 +1,265 @@
+// Drives the real livekit-server-sdk clients against the LiveKit protocol double, so the
+// double stays faithful to what the SDK sends and how it surfaces the server's answers.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AccessToken,
+  AgentDispatchClient,
+  EgressClient,
+  EncodedFileOutput,
+  EncodedFileType,
+  RoomServiceClient,
+  S3Upload,
+  ServerError,
+  SipCallError,
+  SipClient,
+  WebhookReceiver,
+  type WebhookEvent,
+} from 'livekit-server-sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dialNumber,
+  dialTable,
+  startLiveKitDouble,
+  twirpHttpStatus,
+  type LiveKitDouble,
+} from './livekit-double/index.js';
+import { signWebhook } from './livekit-double/webhook.js';
+
+let lk: LiveKitDouble;
+let rooms: RoomServiceClient;
+let sip: SipClient;
+let trunkId: string;
+
+beforeAll(async () => {
+  lk = await startLiveKitDouble();
+  rooms = new RoomServiceClient(lk.url, lk.apiKey, lk.apiSecret);
+  sip = new SipClient(lk.url, lk.apiKey, lk.apiSecret);
+  trunkId = (await sip.createSipOutboundTrunk('test', 'sip.example.test', ['+12025550100'])).sipTrunkId;
+});
+afterAll(async () => {
+  await lk.close();
+});
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('authentication and grants', () => {
+  it('rejects a token signed with another secret as unauthenticated', async () => {
+    const forged = new RoomServiceClient(lk.url, lk.apiKey, 'not-the-secret-but-long-enough-to-sign');
+    const err = await caught(forged.createRoom({ name: 'forged' }));
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err).toMatchObject({ status: 401, code: 'unauthenticated' });
+    expect(lk.state.rooms.has('forged')).toBe(false);
+  });
+
+  it('rejects a valid token without the grant the method needs', async () => {
+    const token = new AccessToken(lk.apiKey, lk.apiSecret);
+    token.addGrant({ roomList: true });
+    const client = new SipClient(lk.url, undefined, undefined, { token: await token.toJwt() });
+    const err = await caught(client.createSipParticipant(trunkId, dialNumber('0001'), 'no-grant'));
+    expect(err).toMatchObject({ status: 403, code: 'permission_denied' });
+  });
+
+  it('rejects a roomAdmin token scoped to another room', async () => {
+    const token = new AccessToken(lk.apiKey, lk.apiSecret);
+    token.addGrant({ roomAdmin: true, room: 'room-a' });
+    const client = new AgentDispatchClient(lk.url, undefined, undefined, { token: await token.toJwt() });
+    const err = await caught(client.createDispatch('room-b', 'outdial-agent'));
+    expect(err).toMatchObject({ status: 403, code: 'permission_denied' });
+  });
+
+  it('answers errors with content-type exactly application/json in Twirp shape', async () => {
+    const res = await fetch(`${lk.url}/twirp/livekit.RoomService/CreateRoom`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toMatchObject({ code: 'unauthenticated', msg: expect.any(String) as string });
+  });
+});
+
+describe('rooms, dispatch and egress', () => {
+  it('keeps created rooms with their metadata and timeouts until deleted', async () => {
+    await rooms.createRoom({ name: 'call-1', metadata: '{"a":1}', emptyTimeout: 30, departureTimeout: 5 });
+    expect(lk.calls('RoomService/CreateRoom').at(-1)?.body).toMatchObject({
+      name: 'call-1',
+      metadata: '{"a":1}',
+      emptyTimeout: 30,
+      departureTimeout: 5,
+    });
+    const listed = await rooms.listRooms(['call-1']);
+    expect(listed.map((r) => r.metadata)).toEqual(['{"a":1}']);
+    await rooms.deleteRoom('call-1');
+    expect(await rooms.listRooms(['call-1'])).toEqual([]);
+    expect(await caught(rooms.deleteRoom('call-1'))).toMatchObject({ code: 'not_found', status: 404 });
+  });
+
+  it('records explicit agent dispatches per room', async () => {
+    const agents = new AgentDispatchClient(lk.url, lk.apiKey, lk.apiSecret);
+    const created = await agents.createDispatch('call-2', 'outdial-agent', { metadata: '{"attemptId":"x"}' });
+    expect(created.id).toMatch(/^AD_/);
+    const listed = await agents.listDispatch('call-2');
+    expect(listed.map((d) => [d.agentName, d.metadata])).toEqual([['outdial-agent', '{"attemptId":"x"}']]);
+  });
+
+  it('starts and stops an audio-only room composite egress to S3', async () => {
+    const egress = new EgressClient(lk.url, lk.apiKey, lk.apiSecret);
+    await rooms.createRoom({ name: 'call-3' });
+    const output = new EncodedFileOutput({
+      fileType: EncodedFileType.OGG,
+      filepath: 'recordings/c/b/a.ogg',
+      output: {
+        case: 's3',
+        value: new S3Upload({ bucket: 'rec', region: 'us-east-1', forcePathStyle: true }),
+      },
+    });
+    const info = await egress.startRoomCompositeEgress('call-3', output, { audioOnly: true });
+    expect(info.roomName).toBe('call-3');
+    expect(lk.calls('Egress/StartRoomCompositeEgress').at(-1)?.body).toMatchObject({
+      roomName: 'call-3',
+      audioOnly: true,
+      fileOutputs: [{ fileType: 'OGG', filepath: 'recordings/c/b/a.ogg', s3: { bucket: 'rec' } }],
+    });
+    const stopped = await egress.stopEgress(info.egressId);
+    expect(stopped.egressId).toBe(info.egressId);
+  });
+});
+
+describe('outbound SIP calls', () => {
+  it('lists the trunks it created, filtered by id', async () => {
+    const trunks = await sip.listSipOutboundTrunk({ trunkIds: [trunkId] });
+    expect(trunks.map((t) => [t.sipTrunkId, t.address, t.numbers])).toEqual([
+      [trunkId, 'sip.example.test', ['+12025550100']],
+    ]);
+  });
+
+  it('answers a …0001 number and puts the callee in the room', async () => {
+    const info = await sip.createSipParticipant(trunkId, dialNumber('0001'), 'call-ok', {
+      participantIdentity: 'callee',
+      fromNumber: '+12025550100',
+      waitUntilAnswered: true,
+      ringingTimeout: 20,
+      maxCallDuration: 300,
+    });
+    expect(info).toMatchObject({ participantIdentity: 'callee', roomName: 'call-ok' });
+    expect(lk.calls('SIP/CreateSIPParticipant').at(-1)?.body).toMatchObject({
+      sipCallTo: dialNumber('0001'),
+      sipNumber: '+12025550100',
+      ringingTimeout: '20s',
+      maxCallDuration: '300s',
+      waitUntilAnswered: true,
+    });
+    const participants = await rooms.listParticipants('call-ok');
+    expect(participants.map((p) => p.identity)).toEqual(['callee']);
+    await rooms.removeParticipant('call-ok', 'callee');
+    expect(await rooms.listParticipants('call-ok')).toEqual([]);
+  });
+
+  const sipRows = Object.entries(dialTable).flatMap(([suffix, answer]) =>
+    answer.kind === 'sip_error' ? [{ suffix, ...answer }] : [],
+  );
+  it.each(sipRows)('surfaces …$suffix as SipCallError $sipStatusCode ($code)', async (row) => {
+    const err = await caught(sip.createSipParticipant(trunkId, dialNumber(row.suffix), `call-${row.suffix}`));
+    expect(err).toBeInstanceOf(SipCallError);
+    const sipErr = err as SipCallError;
+    expect(sipErr.sipStatusCode).toBe(row.sipStatusCode);
+    expect(sipErr.sipStatus).toBe(row.sipStatus);
+    expect(sipErr.code).toBe(row.code);
+    expect(sipErr.status).toBe(twirpHttpStatus[row.code]);
+  });
+
+  it('surfaces a ring timeout (…0408) as a canceled ServerError without SIP status', async () => {
+    const err = await caught(sip.createSipParticipant(trunkId, dialNumber('0408'), 'call-ring'));
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err).not.toBeInstanceOf(SipCallError);
+    expect(err).toMatchObject({ code: 'canceled', status: 408, metadata: undefined });
+  });
+
+  it('surfaces an unknown trunk as a plain not_found ServerError', async () => {
+    const err = await caught(sip.createSipParticipant('ST_missing', dialNumber('0001'), 'call-trunk'));
+    expect(err).not.toBeInstanceOf(SipCallError);
+    expect(err).toMatchObject({ code: 'not_found', status: 404 });
+  });
+
+  it('lets a per-number delay outlast the client timeout, surfacing TimeoutError', async () => {
+    const slow = dialNumber('7001');
+    lk.setDialDelay(slow, 2_000);
+    const err = await caught(sip.createSipParticipant(trunkId, slow, 'call-slow', { timeout: 0.2 }));
+    expect(err).toMatchObject({ name: 'TimeoutError' });
+  });
+});
+
+describe('test controls', () => {
+  it('fails the next call of a method with an injected Twirp error, then recovers', async () => {
+    lk.failNext('RoomService/CreateRoom', { code: 'unavailable', msg: 'injected' });
+    expect(await caught(rooms.createRoom({ name: 'call-f' }))).toMatchObject({
+      code: 'unavailable',
+      status: 503,
+    });
+    await rooms.createRoom({ name: 'call-f' });
+    const recorded = lk.calls('RoomService/CreateRoom').filter((r) => r.body.name === 'call-f');
+    expect(recorded.map((r) => r.status)).toEqual([503, 200]);
+    expect(recorded.every((r) => typeof r.at === 'number' && r.at > 0)).toBe(true);
+  });
+
+  it('holds a method until released', async () => {
+    const hold = lk.hold('RoomService/CreateRoom');
+    const pending = rooms.createRoom({ name: 'call-held' });
+    const arrived = await hold.arrived;
+    expect(arrived.body.name).toBe('call-held');
+    expect(lk.state.rooms.has('call-held')).toBe(false);
+    hold.release();
+    await pending;
+    expect(lk.state.rooms.has('call-held')).toBe(true);
+  });
+});
+
+describe('webhooks', () => {
+  it('signs webhooks that WebhookReceiver accepts, and a tampered body it rejects', async () => {
+    const receiver = new WebhookReceiver(lk.apiKey, lk.apiSecret);
+    const received: WebhookEvent[] = [];
+    const contentTypes: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        contentTypes.push(req.headers['content-type']);
+        receiver
+          .receive(Buffer.concat(chunks).toString('utf8'), req.headers.authorization)
+          .then((event) => {
+            received.push(event);
+            res.writeHead(200).end();
+          })
+          .catch(() => res.writeHead(401).end());
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      const res = await lk.postWebhook(url, {
+        event: 'room_finished',
+        room: { name: 'call-9', sid: 'RM_9' },
+      });
+      expect(res.status).toBe(200);
+      expect(received.map((e) => [e.event, e.room?.name])).toEqual([['room_finished', 'call-9']]);
+      expect(contentTypes[0]).toBe('application/webhook+json');
+
+      const signed = await signWebhook(lk.apiKey, lk.apiSecret, { event: 'room_finished' });
+      const tampered = await fetch(url, {
+        method: 'POST',
+        headers: signed.headers,
+        body: signed.body.replace('room_finished', 'room_started'),
+      });
+      expect(tampered.status).toBe(401);
+      expect(signed.headers.authorization).not.toMatch(/^Bearer /);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
