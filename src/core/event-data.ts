@@ -1,0 +1,57 @@
+// The `data` of the call events that carry results, shared by their producers (dialer, Sim,
+// agent, scheduler) and their consumer (sinks). Producers build it with these schemas; sinks parse
+// it with them. Naming: `data.outcome` is always the attempt outcome (the contract's outcome
+// vocabulary); what the two-way agent's record_outcome tool fills is `data.outcomeData`.
+import { z } from 'zod';
+import { attemptOutcomes } from './domain.js';
+
+export const amdVerdictSchema = z.object({
+  result: z.enum(['human', 'machine', 'uncertain']),
+  cause: z.string(),
+  decidedAtMs: z.number().nonnegative(),
+  beepAtMs: z.number().nonnegative().optional(),
+});
+
+/** Outcomes a failed dial can have (SIP mapping in the dialer; `failed` also for stuck attempts). */
+export const dialFailureOutcomes = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed'] as const;
+
+export const callFailedDataSchema = z.object({
+  outcome: z.enum(dialFailureOutcomes),
+  sipStatus: z.number().int().nullable(),
+  reason: z.string(),
+});
+export type CallFailedData = z.infer<typeof callFailedDataSchema>;
+
+export const callAnsweredDataSchema = z.object({
+  sipCallId: z.string().optional(),
+  roomName: z.string().optional(),
+});
+
+export const transcriptItemSchema = z.object({
+  role: z.enum(['agent', 'callee']),
+  text: z.string(),
+  atMs: z.number().nonnegative(),
+});
+
+export const callCompletedDataSchema = z.object({
+  outcome: z.enum(attemptOutcomes),
+  /** From answer to hang-up; 0 when never answered. */
+  durationMs: z.number().int().nonnegative(),
+  answeredAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  amd: amdVerdictSchema.nullable().optional(),
+  transcript: z.array(transcriptItemSchema).optional(),
+  /** Structured result of the two-way record_outcome tool, shaped by the campaign's outcomeSchema. */
+  outcomeData: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** Callee asked to be called back at this instant (schedule_callback tool). */
+  callbackAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** Callee asked not to be called again (opt_out tool): sinks add the number to the org's DNC list. */
+  optOut: z.boolean().optional(),
+  reason: z.string().optional(),
+});
+export type CallCompletedData = z.infer<typeof callCompletedDataSchema>;
+
+export const recordingReadyDataSchema = z.object({
+  location: z.string(),
+  durationMs: z.number().int().nonnegative(),
+  sizeBytes: z.number().int().nonnegative(),
+});
