@@ -1,0 +1,67 @@
+// The /metrics handler every role serves: the process registry, BullMQ's gauges for every queue,
+// and the gauges that are cheapest to read from Postgres at scrape time (stuck attempts, the
+// limits of orgs that are calling). Each scrape costs two indexed queries and one Redis round
+// trip per queue; with several roles scraped, dashboards take max() over instances.
+import type { RequestHandler } from 'express';
+import { sql } from 'kysely';
+import type { Db } from './db/client.js';
+import { outdialMetrics, renderMetrics } from './metrics-catalog.js';
+import { allQueues } from './queue-set.js';
+import type { Runtime } from './runtime.js';
+import { withTimeout } from './timeout.js';
+
+const SCRAPE_PART_TIMEOUT_MS = 3000;
+
+/** Beyond ring timeout + max call time, an attempt has this long to be closed by sinks before it counts as stuck. */
+export const STUCK_MARGIN_SECONDS = 600;
+
+/** Open attempts whose queue time + ring timeout + max call time + margin has passed. */
+export async function countStuckAttempts(db: Db, marginSeconds = STUCK_MARGIN_SECONDS): Promise<number> {
+  const { rows } = await sql<{ n: string }>`
+    select count(*) as n
+      from attempts a
+      join campaigns c on c.id = a.campaign_id
+     where a.status <> 'finished'
+       and a.queued_at < now() - make_interval(secs => coalesce((c.config->>'ringTimeoutSeconds')::int, 30)
+                                                      + coalesce((c.config->>'maxCallSeconds')::int, 300)
+                                                      + ${marginSeconds})`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+export async function refreshScrapeGauges(rt: Runtime): Promise<void> {
+  const m = outdialMetrics(rt.registry);
+  m.maxActiveCalls.set(rt.config.OUTDIAL_MAX_ACTIVE_CALLS);
+  const [stuck, limits] = await Promise.all([
+    countStuckAttempts(rt.db),
+    sql<{ id: string; max_concurrency: number }>`
+      select o.id, o.max_concurrency from orgs o
+       where exists (select 1 from batches b where b.org_id = o.id and b.status = 'running')`.execute(rt.db),
+  ]);
+  m.attemptsStuck.set(stuck);
+  // Reset first so an org whose batches all stopped drops out instead of keeping a stale series.
+  m.orgConcurrencyLimit.reset();
+  for (const row of limits.rows) m.orgConcurrencyLimit.set({ org: row.id }, row.max_concurrency);
+}
+
+/** GET /metrics. A failing Postgres or Redis still yields the process metrics, so the scrape itself never goes dark. */
+export function metricsHandler(rt: Runtime): RequestHandler {
+  return (_req, res, next) => {
+    const render = async () => {
+      try {
+        await withTimeout(refreshScrapeGauges(rt), SCRAPE_PART_TIMEOUT_MS, 'db gauges');
+      } catch (err) {
+        rt.log.warn({ err: (err as Error).message }, 'metrics.db_gauges_failed');
+      }
+      let body: string;
+      try {
+        const queues = rt.redis.status === 'ready' ? allQueues(rt) : [];
+        body = await withTimeout(renderMetrics(rt.registry, queues), SCRAPE_PART_TIMEOUT_MS, 'queue gauges');
+      } catch (err) {
+        rt.log.warn({ err: (err as Error).message }, 'metrics.queue_gauges_failed');
+        body = await rt.registry.metrics();
+      }
+      res.type(rt.registry.contentType).send(body);
+    };
+    render().catch(next);
+  };
+}

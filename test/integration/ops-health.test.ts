@@ -1,0 +1,115 @@
+// /healthz, /readyz and /metrics of a role without an API, against the local Postgres and Redis
+// and against a Redis that is not there.
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { startRoleHttp, onShutdown, type ReadinessReport, type RoleHttp } from '../../src/core/health.js';
+import { outdialMetrics } from '../../src/core/metrics-catalog.js';
+import { queueNames } from '../../src/core/queues.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('a role with Postgres and Redis up', () => {
+  let rt: TestRuntime;
+  let http: RoleHttp;
+  beforeAll(async () => {
+    rt = await createTestRuntime('ops_health');
+    http = await startRoleHttp(rt, { port: 0 });
+  });
+  afterAll(async () => {
+    await http.close();
+    await rt.teardown();
+  });
+
+  it('answers /healthz and /readyz with 200 and names each check', async () => {
+    await request(http.server).get('/healthz').expect(200);
+    // The Redis connection may still be handshaking right after start-up.
+    const res = await waitFor(async () => {
+      const r = await request(http.server).get('/readyz');
+      return r.status === 200 ? r : null;
+    }, { what: '/readyz 200' });
+    expect(res.body).toMatchObject({ ok: true, checks: { postgres: { ok: true }, redis: { ok: true }, migrations: { ok: true } } });
+  });
+
+  it('serves the contract metrics and BullMQ gauges for every queue, each family declared once', async () => {
+    outdialMetrics(rt.registry).callsTotal.inc({ outcome: 'completed' });
+    const res = await request(http.server).get('/metrics').expect(200);
+    const text = res.text;
+    expect(text).toContain('outdial_calls_total{outcome="completed"} 1');
+    expect(text).toContain('outdial_attempts_stuck 0');
+    expect(text).toMatch(/^outdial_process_\w*cpu_user_seconds_total /m);
+    for (const q of Object.values(queueNames)) expect(text).toContain(`bullmq_job_count{queue="${q}", state="waiting"}`);
+    const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
+    expect(new Set(types).size).toBe(types.length);
+  });
+
+  it('turns /readyz to 503 once the role starts draining', async () => {
+    http.setDraining();
+    const res = await request(http.server).get('/readyz').expect(503);
+    expect(res.body).toMatchObject({ ok: false, draining: true });
+  });
+});
+
+describe('a role whose Redis is down', () => {
+  let rt: TestRuntime;
+  let http: RoleHttp;
+  beforeAll(async () => {
+    rt = await createTestRuntime('ops_noredis', { REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    http = await startRoleHttp(rt, { port: 0 });
+  });
+  afterAll(async () => {
+    await http.close();
+    await rt.teardown();
+  });
+
+  it('answers /readyz with 503 naming redis, while Postgres still passes', async () => {
+    const res = await request(http.server).get('/readyz').expect(503);
+    const report = res.body as ReadinessReport;
+    expect(report.checks.redis?.ok).toBe(false);
+    expect(report.checks.postgres?.ok).toBe(true);
+  });
+
+  it('still serves its own metrics without the queue gauges', async () => {
+    const res = await request(http.server).get('/metrics').expect(200);
+    expect(res.text).toContain('outdial_calls_total');
+    expect(res.text).not.toContain('bullmq_job_count');
+  });
+});
+
+describe('onShutdown', () => {
+  it('drains once on the first signal, then exits 0', async () => {
+    const codes: number[] = [];
+    let drains = 0;
+    const off = onShutdown(['SIGUSR2'], () => Promise.resolve(void drains++), { exit: (c) => void codes.push(c) });
+    try {
+      process.emit('SIGUSR2', 'SIGUSR2');
+      await waitFor(() => codes.length > 0, { what: 'exit' });
+      expect({ drains, codes }).toEqual({ drains: 1, codes: [0] });
+    } finally {
+      off();
+    }
+  });
+
+  it('exits 1 at once on a second signal while still draining', async () => {
+    const codes: number[] = [];
+    let release = () => undefined as void;
+    const off = onShutdown(['SIGUSR2'], () => new Promise<void>((r) => (release = r)), { exit: (c) => void codes.push(c) });
+    try {
+      process.emit('SIGUSR2', 'SIGUSR2');
+      process.emit('SIGUSR2', 'SIGUSR2');
+      expect(codes).toEqual([1]);
+      release();
+      await waitFor(() => codes.length > 1, { what: 'drain end' });
+    } finally {
+      off();
+    }
+  });
+});
