@@ -54,7 +54,7 @@ export const SLICE_COUNT = 16;
 
 function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -64,7 +64,13 @@ function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
       if (code === 0) resolvePromise(Buffer.concat(out));
       else reject(new Error(`${cmd} exited ${code}: ${Buffer.concat(err).toString().slice(0, 500)}`));
     });
-    child.stdin.end(input ?? Buffer.alloc(0));
+    if (input && child.stdin) {
+      // A tool that fails early closes its stdin; its exit code, not EPIPE, is the error to report.
+      child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EPIPE') reject(e);
+      });
+      child.stdin.end(input);
+    }
   });
 }
 

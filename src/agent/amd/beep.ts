@@ -4,6 +4,8 @@
 // Speech has harmonics and a moving pitch, so it never holds one frequency that purely for long.
 import type { BeepParams } from './types.js';
 
+const EDGE_TOLERANCE_HZ = 15;
+
 /** Power of x at frequency hz (Goertzel), scaled so a pure tone at hz gives ≈ 1 × its energy. */
 export function goertzelPurity(x: Int16Array | Float64Array, sampleRate: number, hz: number, energy: number): number {
   const coeff = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
@@ -49,7 +51,8 @@ export function dominantTone(
     const purity = goertzelPurity(x, sampleRate, hz, energy);
     if (purity > best.purity) best = { hz, purity };
   }
-  return best.hz >= p.minHz && best.hz <= p.maxHz ? best : null;
+  // The 20 ms window resolves frequency to a few hertz: allow that much at the band's edges.
+  return best.hz >= p.minHz - EDGE_TOLERANCE_HZ && best.hz <= p.maxHz + EDGE_TOLERANCE_HZ ? best : null;
 }
 
 export interface BeepDetector {
