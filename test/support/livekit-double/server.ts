@@ -112,6 +112,9 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
       const delay = dialDelays.get(str(record.body, 'sipCallTo'));
       if (delay !== undefined) await sleep(delay, res);
     }
+    // Like a Twirp handler whose request context was cancelled: a client that gave up (timeout,
+    // killed process) gets no side effects, so a late answer cannot re-create a deleted room.
+    if (res.closed) throw new TwirpFault('canceled', 'client went away');
     return handlers[method](record.body);
   }
 

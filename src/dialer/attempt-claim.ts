@@ -1,0 +1,74 @@
+// The queued → dialing transition: the only guard against dialling a contact twice. The update is
+// conditional on status = 'queued', so a redelivered, stalled or concurrent `dial` job that finds
+// the attempt already past `queued` gets no row back and must not dial. It also returns everything
+// the call needs in the same round trip.
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../core/db/schema.js';
+import { roomNameFor } from './call-metadata.js';
+
+export interface ClaimedAttempt {
+  attemptId: string;
+  orgId: string;
+  campaignId: string;
+  batchId: string;
+  contactId: string;
+  attempt: number;
+  roomName: string;
+  phone: string;
+  contactName: string | null;
+  variables: Record<string, string>;
+  /** campaigns.config as stored; the caller validates it. */
+  campaignConfig: unknown;
+}
+
+export async function claimAttemptForDial(
+  db: Kysely<Database>,
+  attemptId: string,
+): Promise<ClaimedAttempt | null> {
+  const row = await db
+    .with('claimed', (qb) =>
+      qb
+        .updateTable('attempts')
+        .set({
+          status: 'dialing',
+          started_at: sql<Date>`now()`,
+          updated_at: sql<Date>`now()`,
+          room_name: roomNameFor(attemptId),
+        })
+        .where('id', '=', attemptId)
+        .where('status', '=', 'queued')
+        .returning(['id', 'org_id', 'campaign_id', 'batch_id', 'contact_id', 'attempt', 'room_name']),
+    )
+    .selectFrom('claimed')
+    .innerJoin('contacts', 'contacts.id', 'claimed.contact_id')
+    .innerJoin('campaigns', 'campaigns.id', 'claimed.campaign_id')
+    .select([
+      'claimed.id',
+      'claimed.org_id',
+      'claimed.campaign_id',
+      'claimed.batch_id',
+      'claimed.contact_id',
+      'claimed.attempt',
+      'claimed.room_name',
+      'contacts.phone',
+      'contacts.name',
+      'contacts.variables',
+      'campaigns.config',
+    ])
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    attemptId: row.id,
+    orgId: row.org_id,
+    campaignId: row.campaign_id,
+    batchId: row.batch_id,
+    contactId: String(row.contact_id),
+    attempt: row.attempt,
+    roomName: row.room_name ?? roomNameFor(attemptId),
+    phone: row.phone,
+    contactName: row.name,
+    variables: row.variables,
+    campaignConfig: row.config,
+  };
+}

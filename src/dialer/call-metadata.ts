@@ -1,0 +1,69 @@
+// What a call carries into LiveKit: the room's metadata, the agent's dispatch metadata (its whole
+// brief: templates already filled in with the contact's variables, so the agent never sees the
+// contact row), and where the recording goes. Pure functions; the adapters only send them.
+import { voicemailText } from '../core/campaign.js';
+import { renderTemplate } from '../core/template.js';
+import type { DialRequest } from './telephony.js';
+
+export const AGENT_NAME = 'outdial-agent';
+/** The SIP participant's identity in the room; the agent waits for it. */
+export const CALLEE_IDENTITY = 'callee';
+
+/** Read by the agent (src/agent) from `ctx.job.metadata`; keep in step with it. */
+export interface AgentDispatchMetadata {
+  attemptId: string;
+  orgId: string;
+  campaignId: string;
+  batchId: string;
+  mode: 'one_way' | 'two_way';
+  /** one_way: the text to say. */
+  message: string | null;
+  /** two_way: the system prompt and the first line. */
+  instructions: string | null;
+  greeting: string | null;
+  amd: { enabled: boolean; onMachine: 'hangup' | 'leave_voicemail' };
+  voicemailMessage: string | null;
+  maxCallSeconds: number;
+  outcomeSchema: Record<string, unknown> | null;
+  voice: DialRequest['campaign']['voice'];
+}
+
+export function agentDispatchMetadata(call: DialRequest): AgentDispatchMetadata {
+  const c = call.campaign;
+  const fill = (text: string | null): string | null =>
+    text === null ? null : renderTemplate(text, call.variables);
+  return {
+    attemptId: call.attemptId,
+    orgId: call.orgId,
+    campaignId: call.campaignId,
+    batchId: call.batchId,
+    mode: c.mode,
+    message: fill(c.message),
+    instructions: fill(c.instructions),
+    greeting: fill(c.greeting),
+    amd: { enabled: c.amd.enabled, onMachine: c.amd.onMachine },
+    voicemailMessage: fill(voicemailText(c)),
+    maxCallSeconds: c.maxCallSeconds,
+    outcomeSchema: c.outcomeSchema,
+    voice: c.voice,
+  };
+}
+
+/** Room metadata: ids only, so a LiveKit webhook (room_finished) can be tied back to the attempt. */
+export function roomMetadata(call: DialRequest): string {
+  return JSON.stringify({
+    attemptId: call.attemptId,
+    orgId: call.orgId,
+    campaignId: call.campaignId,
+    batchId: call.batchId,
+    contactId: call.contactId,
+  });
+}
+
+export function recordingPath(call: Pick<DialRequest, 'campaignId' | 'batchId' | 'attemptId'>): string {
+  return `recordings/${call.campaignId}/${call.batchId}/${call.attemptId}.ogg`;
+}
+
+export function roomNameFor(attemptId: string): string {
+  return `call-${attemptId}`;
+}

@@ -1,0 +1,98 @@
+// The `dial` job: validate → claim the attempt (queued → dialing) → announce `call.dialing` →
+// hand the call to the Telephony adapter. Nothing reaches the provider unless the claim succeeded,
+// so a redelivered or stalled job for an attempt already past `queued` completes without dialling.
+import { UnrecoverableError, type Queue } from 'bullmq';
+import type { Kysely } from 'kysely';
+import { campaignInputSchema } from '../core/campaign.js';
+import type { Database } from '../core/db/schema.js';
+import { emitCallEvent, newCallEvent } from '../core/events.js';
+import { maskPhone, type Logger } from '../core/logger.js';
+import { dialJobSchema, type CallEventJob } from '../core/queues.js';
+import { claimAttemptForDial, type ClaimedAttempt } from './attempt-claim.js';
+import type { DialMetrics } from './dial-metrics.js';
+import type { CallEvents, DialRequest, Telephony } from './telephony.js';
+
+export interface DialProcessorDeps {
+  db: Kysely<Database>;
+  telephony: Telephony;
+  callEvents: Queue<CallEventJob>;
+  log: Logger;
+  metrics: DialMetrics;
+}
+
+export type DialJobResult =
+  | { status: 'skipped'; reason: 'not_queued' }
+  | { status: 'answered' }
+  | { status: 'failed'; outcome: string };
+
+function callEventsFor(deps: DialProcessorDeps, attemptId: string, startedAt: number): CallEvents {
+  let rang = false;
+  return {
+    emit: (type, data) => emitCallEvent(deps.callEvents, newCallEvent(type, attemptId, data)),
+    ringing: () => {
+      if (rang) return;
+      rang = true;
+      deps.metrics.observeSetup(deps.telephony.kind, (performance.now() - startedAt) / 1000);
+    },
+  };
+}
+
+function dialRequest(claimed: ClaimedAttempt, campaign: DialRequest['campaign']): DialRequest {
+  return {
+    attemptId: claimed.attemptId,
+    orgId: claimed.orgId,
+    campaignId: claimed.campaignId,
+    batchId: claimed.batchId,
+    contactId: claimed.contactId,
+    attempt: claimed.attempt,
+    phone: claimed.phone,
+    roomName: claimed.roomName,
+    campaign,
+    variables: { name: claimed.contactName ?? '', ...claimed.variables },
+  };
+}
+
+export function createDialProcessor(deps: DialProcessorDeps): (data: unknown) => Promise<DialJobResult> {
+  return async (data) => {
+    const startedAt = performance.now();
+    const parsed = dialJobSchema.safeParse(data);
+    // A malformed payload will not get better on retry.
+    if (!parsed.success) throw new UnrecoverableError(`invalid dial job: ${parsed.error.message}`);
+    const { attemptId } = parsed.data;
+
+    const claimed = await claimAttemptForDial(deps.db, attemptId);
+    if (!claimed) {
+      deps.log.info({ attemptId }, 'dial.skipped_not_queued');
+      return { status: 'skipped', reason: 'not_queued' };
+    }
+    const log = deps.log.child({ attemptId, batchId: claimed.batchId, orgId: claimed.orgId });
+    const events = callEventsFor(deps, attemptId, startedAt);
+    await events.emit('call.dialing', {
+      roomName: claimed.roomName,
+      attempt: claimed.attempt,
+      telephony: deps.telephony.kind,
+    });
+
+    const campaign = campaignInputSchema.safeParse(claimed.campaignConfig);
+    if (!campaign.success) {
+      const reason = `campaign config invalid: ${campaign.error.message}`;
+      log.error({ reason }, 'dial.campaign_invalid');
+      await events.emit('call.failed', {
+        roomName: claimed.roomName,
+        outcome: 'failed',
+        sipStatus: null,
+        reason,
+      });
+      return { status: 'failed', outcome: 'failed' };
+    }
+
+    log.info({ phone: maskPhone(claimed.phone), telephony: deps.telephony.kind }, 'dial.start');
+    const result = await deps.telephony.dial(dialRequest(claimed, campaign.data), events);
+    if (result.kind === 'answered') {
+      log.info({ roomName: result.roomName }, 'dial.answered');
+      return { status: 'answered' };
+    }
+    log.info({ outcome: result.failure.outcome, sipStatus: result.failure.sipStatus }, 'dial.failed');
+    return { status: 'failed', outcome: result.failure.outcome };
+  };
+}

@@ -1,0 +1,192 @@
+// The LiveKit adapter: one room per attempt (`call-<attemptId>`), the agent dispatched explicitly
+// into it, then the callee dialled into it with waitUntilAnswered. A failed dial deletes the room
+// (so nothing lingers or keeps ringing) and is reported as `call.failed`; an answered call as
+// `call.answered`, after which the agent owns the call and reports the rest.
+import {
+  AgentDispatchClient,
+  EgressClient,
+  EncodedFileOutput,
+  EncodedFileType,
+  RoomServiceClient,
+  S3Upload,
+  ServerError,
+  SipClient,
+} from 'livekit-server-sdk';
+import type { Logger } from '../../core/logger.js';
+import { maskPhone } from '../../core/logger.js';
+import {
+  AGENT_NAME,
+  CALLEE_IDENTITY,
+  agentDispatchMetadata,
+  recordingPath,
+  roomMetadata,
+} from '../call-metadata.js';
+import { dialFailureFromError, type DialStage } from '../failure-mapping.js';
+import type { CallEvents, DialFailure, DialRequest, DialResult, Telephony } from '../telephony.js';
+import { ensureOutboundTrunk, type TrunkSource, type TrunkStore } from './trunk.js';
+
+export interface S3Target {
+  bucket: string;
+  region: string;
+  endpoint?: string | undefined;
+  accessKey?: string | undefined;
+  secret?: string | undefined;
+}
+
+export interface LiveKitTelephonyOptions {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  trunk: TrunkSource;
+  trunkStore: TrunkStore;
+  /** The trunks.id row that records the created trunk's LiveKit id. */
+  trunkKey?: string;
+  /** Where egress uploads recordings; without it LiveKit's egress uses its own configured storage. */
+  s3?: S3Target | undefined;
+  log: Logger;
+  /** Added to the ring timeout for the dial request, so LiveKit's own ring timeout normally answers first. */
+  dialTimeoutMarginSeconds?: number;
+}
+
+/** Seconds a room waits for its first participant beyond the ring time, and after the last one leaves. */
+const ROOM_EMPTY_MARGIN_SECONDS = 30;
+const ROOM_DEPARTURE_TIMEOUT_SECONDS = 5;
+
+type Placed =
+  | { ok: true; sipCallId: string; participantId: string }
+  | { ok: false; failure: DialFailure; stage: DialStage };
+
+export class LiveKitTelephony implements Telephony {
+  readonly kind = 'livekit';
+  private readonly rooms: RoomServiceClient;
+  private readonly agents: AgentDispatchClient;
+  private readonly sip: SipClient;
+  private readonly egress: EgressClient;
+  private trunkId: string | null = null;
+
+  constructor(private readonly opts: LiveKitTelephonyOptions) {
+    this.rooms = new RoomServiceClient(opts.url, opts.apiKey, opts.apiSecret);
+    this.agents = new AgentDispatchClient(opts.url, opts.apiKey, opts.apiSecret);
+    this.sip = new SipClient(opts.url, opts.apiKey, opts.apiSecret);
+    this.egress = new EgressClient(opts.url, opts.apiKey, opts.apiSecret);
+  }
+
+  async start(): Promise<void> {
+    this.trunkId = await ensureOutboundTrunk(
+      this.sip,
+      this.opts.trunk,
+      this.opts.trunkStore,
+      this.opts.trunkKey,
+    );
+    this.opts.log.info({ sipTrunkId: this.trunkId }, 'dialer.trunk_ready');
+  }
+
+  async dial(call: DialRequest, events: CallEvents): Promise<DialResult> {
+    const placed = await this.place(call, events);
+    if (!placed.ok) {
+      await this.deleteRoom(call.roomName);
+      const { outcome, sipStatus, reason } = placed.failure;
+      await events.emit('call.failed', {
+        roomName: call.roomName,
+        outcome,
+        sipStatus,
+        reason,
+        stage: placed.stage,
+      });
+      return { kind: 'failed', roomName: call.roomName, failure: placed.failure };
+    }
+    await events.emit('call.answered', {
+      roomName: call.roomName,
+      sipCallId: placed.sipCallId,
+      participantId: placed.participantId,
+    });
+    if (call.campaign.recording) await this.startRecording(call, events);
+    return { kind: 'answered', roomName: call.roomName, sipCallId: placed.sipCallId };
+  }
+
+  async close(): Promise<void> {
+    // Answered calls belong to the agent and LiveKit from here on; nothing to wait for.
+  }
+
+  /** Only provider calls inside: an error here is a dial failure, never an event-queue problem. */
+  private async place(call: DialRequest, events: CallEvents): Promise<Placed> {
+    if (this.trunkId === null) throw new Error('LiveKitTelephony.dial called before start()');
+    const c = call.campaign;
+    let stage: DialStage = 'room';
+    try {
+      await this.rooms.createRoom({
+        name: call.roomName,
+        metadata: roomMetadata(call),
+        emptyTimeout: c.ringTimeoutSeconds + ROOM_EMPTY_MARGIN_SECONDS,
+        departureTimeout: ROOM_DEPARTURE_TIMEOUT_SECONDS,
+      });
+      stage = 'dispatch';
+      await this.agents.createDispatch(call.roomName, AGENT_NAME, {
+        metadata: JSON.stringify(agentDispatchMetadata(call)),
+      });
+      stage = 'sip';
+      // The SDK turns these into Duration({seconds: BigInt(x)}): a fraction would throw a RangeError.
+      const ringingTimeout = Math.max(1, Math.round(c.ringTimeoutSeconds));
+      events.ringing();
+      const info = await this.sip.createSipParticipant(this.trunkId, call.phone, call.roomName, {
+        fromNumber: c.callerId,
+        participantIdentity: CALLEE_IDENTITY,
+        participantMetadata: JSON.stringify({ attemptId: call.attemptId }),
+        waitUntilAnswered: true,
+        ringingTimeout,
+        maxCallDuration: Math.max(1, Math.round(c.maxCallSeconds)),
+        timeout: ringingTimeout + (this.opts.dialTimeoutMarginSeconds ?? 5),
+      });
+      return { ok: true, sipCallId: info.sipCallId, participantId: info.participantId };
+    } catch (err) {
+      const failure = dialFailureFromError(err, stage);
+      this.opts.log.info(
+        { attemptId: call.attemptId, phone: maskPhone(call.phone), stage, ...failure },
+        'dialer.dial_failed',
+      );
+      return { ok: false, failure, stage };
+    }
+  }
+
+  private async deleteRoom(roomName: string): Promise<void> {
+    try {
+      await this.rooms.deleteRoom(roomName);
+    } catch (err) {
+      // not_found: the room was never created (the failure was createRoom itself) or already gone.
+      if (err instanceof ServerError && err.code === 'not_found') return;
+      this.opts.log.warn({ roomName, err: (err as Error).message }, 'dialer.room_delete_failed');
+    }
+  }
+
+  private async startRecording(call: DialRequest, events: CallEvents): Promise<void> {
+    const s3 = this.opts.s3;
+    const output = new EncodedFileOutput({
+      fileType: EncodedFileType.OGG,
+      filepath: recordingPath(call),
+      ...(s3 === undefined
+        ? {}
+        : {
+            output: {
+              case: 's3' as const,
+              value: new S3Upload({
+                bucket: s3.bucket,
+                region: s3.region,
+                endpoint: s3.endpoint ?? '',
+                accessKey: s3.accessKey ?? '',
+                secret: s3.secret ?? '',
+                forcePathStyle: s3.endpoint !== undefined,
+              }),
+            },
+          }),
+    });
+    try {
+      const info = await this.egress.startRoomCompositeEgress(call.roomName, output, { audioOnly: true });
+      this.opts.log.info({ attemptId: call.attemptId, egressId: info.egressId }, 'dialer.recording_started');
+    } catch (err) {
+      // A missing recording must not end a call the callee already answered; it is reported instead.
+      const message = err instanceof Error ? err.message : String(err);
+      this.opts.log.warn({ attemptId: call.attemptId, err: message }, 'dialer.recording_failed');
+      await events.emit('call.error', { stage: 'recording', message });
+    }
+  }
+}
