@@ -1,0 +1,73 @@
+// The API role's express app: the contract routes under /v1 (org API keys), org creation (admin
+// token), health and OpenAPI. Every request gets a child logger; every error leaves through one
+// handler in the contract shape; bodies are size-limited; each API key is rate-limited.
+import express, { Router, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Runtime } from '../core/runtime.js';
+import { orgAuth } from './http/auth.js';
+import { errorHandler, notFoundHandler } from './http/errors.js';
+import { rateLimitByOrg, type RateLimitOptions } from './http/rate-limit.js';
+import { requestLogger } from './http/request-log.js';
+import { OpenAPIRegistry, openApiDocument } from './openapi.js';
+import { attemptRoutes } from './routes/attempts.js';
+import { batchLifecycleRoutes } from './routes/batch-lifecycle.js';
+import { batchRoutes } from './routes/batches.js';
+import { campaignRoutes } from './routes/campaigns.js';
+import { dncRoutes } from './routes/dnc.js';
+import type { RouteDeps } from './routes/deps.js';
+import { healthRoutes } from './routes/health.js';
+import { orgRoutes } from './routes/orgs.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+export interface ApiOptions {
+  /** Per API key; default 600 requests a minute. */
+  rateLimit?: RateLimitOptions;
+  /** Limit for ordinary JSON bodies; default 1 MiB. */
+  jsonLimitBytes?: number;
+  /** Routers of other roles served by this process, mounted before /v1 with their own body handling (e.g. POST /livekit/webhook). */
+  mounts?: { path: string; handler: RequestHandler | Router }[];
+  /** Clock for lifecycle decisions (tests). */
+  now?: () => Date;
+}
+
+export const defaultRateLimit: RateLimitOptions = { points: 600, windowSeconds: 60 };
+
+function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
+  const { rt } = deps;
+  const v1 = Router();
+  v1.use(orgAuth(rt.db));
+  v1.use(rateLimitByOrg(rt.redis, rt.keys.key('ratelimit'), opts.rateLimit ?? defaultRateLimit));
+  // Contact import takes its own (larger, streamed) bodies: mounted here, before the JSON parser.
+  // [import route: POST /campaigns/:id/batches]
+  v1.use(express.json({ limit: opts.jsonLimitBytes ?? 1024 * 1024 }));
+  v1.use(campaignRoutes(deps));
+  v1.use(batchRoutes(deps));
+  v1.use(batchLifecycleRoutes(deps));
+  v1.use(attemptRoutes(deps));
+  v1.use(dncRoutes(deps));
+  v1.use(webhookRoutes(deps));
+  return v1;
+}
+
+export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
+  const registry = new OpenAPIRegistry();
+  const deps: RouteDeps = { rt, registry, ...(opts.now ? { now: opts.now } : {}) };
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestLogger(rt.log));
+  app.use(helmet());
+  app.use(healthRoutes(rt));
+
+  for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
+  // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──
+
+  app.use(orgRoutes(deps));
+  app.use('/v1', v1Router(deps, opts));
+  const document = openApiDocument(registry);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,40 @@
+// Entry point of the api role: serves createApp on PORT/HOST and closes gracefully (stop
+// accepting, let requests in flight finish within a deadline, then drop what is left).
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Runtime } from '../core/runtime.js';
+import { createApp, type ApiOptions } from './app.js';
+
+export interface ApiHandle {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(rt: Runtime, opts: ApiOptions & { port?: number; host?: string; closeTimeoutMs?: number } = {}): Promise<ApiHandle> {
+  if (!rt.config.OUTDIAL_ENCRYPTION_KEY) {
+    rt.log.warn({ key: 'OUTDIAL_ENCRYPTION_KEY' }, 'api.dev_encryption_key_in_use');
+  }
+  if (!rt.config.OUTDIAL_ADMIN_TOKEN) rt.log.warn('api.admin_token_unset: POST /v1/orgs will answer 401');
+  const app = createApp(rt, opts);
+  const port = opts.port ?? rt.config.PORT;
+  const host = opts.host ?? rt.config.HOST;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  rt.log.info({ url }, 'api.listening');
+  return {
+    server,
+    url,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), opts.closeTimeoutMs ?? 10_000);
+      await closed;
+      clearTimeout(timer);
+      rt.log.info('api.closed');
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// GET /v1/batches/:id: status, contact counts by status and by last outcome, calls in flight
+// and the two limits that bound them.
+import { Router } from 'express';
+import { z } from 'zod';
+import { attemptOutcomes, batchStatuses, contactStatuses } from '../../core/domain.js';
+import type { Batch } from '../../core/db/schema.js';
+import { NotFoundError } from '../../core/errors.js';
+import { requestOrg } from '../http/context.js';
+import { idParam } from '../http/validate.js';
+import { describeRoute } from '../openapi.js';
+import { activeAttempts, batchCounts, findBatch } from '../repos/batches.js';
+import type { RouteDeps } from './deps.js';
+
+const countsOf = <T extends readonly [string, ...string[]]>(keys: T) =>
+  z.object(Object.fromEntries(keys.map((k) => [k, z.number().int()])) as Record<T[number], z.ZodNumber>);
+
+export const batchStatusSchema = z.object({
+  id: z.uuid(),
+  campaignId: z.uuid(),
+  name: z.string(),
+  status: z.enum(batchStatuses),
+  statusReason: z.string().nullable(),
+  maxConcurrency: z.number().int(),
+  startAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+  counts: z.object({ total: z.number().int(), status: countsOf(contactStatuses), outcome: countsOf(attemptOutcomes) }),
+  active: z.number().int().describe('attempts not yet finished'),
+  limits: z.object({ org: z.number().int(), batch: z.number().int() }),
+});
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function batchView(b: Batch) {
+  return {
+    id: b.id,
+    campaignId: b.campaign_id,
+    name: b.name,
+    status: b.status,
+    statusReason: b.status_reason,
+    maxConcurrency: b.max_concurrency,
+    startAt: iso(b.start_at),
+    createdAt: b.created_at.toISOString(),
+    startedAt: iso(b.started_at),
+    finishedAt: iso(b.finished_at),
+  };
+}
+
+export function batchRoutes({ rt, registry }: RouteDeps): Router {
+  describeRoute(registry, {
+    method: 'get',
+    path: '/v1/batches/{id}',
+    summary: 'Batch status, counts and limits',
+    ok: { status: 200, schema: batchStatusSchema },
+    errors: [404],
+  });
+  const router = Router();
+  router.get('/batches/:id', async (req, res) => {
+    const org = requestOrg(res);
+    const batch = await findBatch(rt.db, org.id, idParam(req, 'id', 'batch'));
+    if (!batch) throw new NotFoundError('batch not found');
+    const [counts, active] = await Promise.all([batchCounts(rt.db, batch.id), activeAttempts(rt.db, batch.id)]);
+    res.json({ ...batchView(batch), counts, active, limits: { org: org.maxConcurrency, batch: batch.max_concurrency } });
+  });
+  return router;
+}

@@ -1,0 +1,10 @@
+// What every route module receives: the runtime (db, queues, config, log) and the OpenAPI
+// registry it describes its paths into.
+import type { Runtime } from '../../core/runtime.js';
+import type { OpenAPIRegistry } from '../openapi.js';
+
+export interface RouteDeps {
+  rt: Runtime;
+  registry: OpenAPIRegistry;
+  now?: () => Date;
+}

@@ -1,0 +1,38 @@
+// /healthz answers while the process serves HTTP; /readyz only when Postgres and Redis answer
+// and every migration on disk is applied, each check bounded so a dead dependency gives a
+// prompt 503 instead of a hung probe.
+import { Router } from 'express';
+import { sql } from 'kysely';
+import { migrationsCurrent } from '../../core/db/migrate.js';
+import type { Runtime } from '../../core/runtime.js';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+async function bounded(check: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([check().catch(() => false), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(rt: Runtime): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const [postgres, redis, migrations] = await Promise.all([
+      bounded(async () => (await sql`select 1`.execute(rt.db), true)),
+      bounded(async () => (await rt.redis.ping()) === 'PONG'),
+      bounded(() => migrationsCurrent(rt.db)),
+    ]);
+    const ready = postgres && redis && migrations;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis, migrations } });
+  });
+  return router;
+}
