@@ -1,0 +1,153 @@
+// Bull Board at /admin/queues over every queue, behind the admin credentials (user `admin`,
+// password OUTDIAL_ADMIN_TOKEN). A login form sets a signed cookie session, because a bearer
+// header would not reach the board's assets and XHR. Every mutating request needs a CSRF token
+// bound to that session (csrf-csrf, double submit: the board's axios client echoes the
+// XSRF-TOKEN cookie as X-XSRF-TOKEN). Read-only mode hides the board's actions and refuses
+// mutating requests outright. Without an admin token configured, the board is closed.
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { allQueues } from '../../core/queue-set.js';
+import type { Runtime } from '../../core/runtime.js';
+import { loginPage } from './login-page.js';
+import {
+  bearerMatches,
+  credentialsMatch,
+  CSRF_COOKIE,
+  DEFAULT_SESSION_TTL_MS,
+  deriveSecret,
+  newSessionValue,
+  SESSION_COOKIE,
+  sessionCookieOptions,
+  validSession,
+} from './session.js';
+
+export interface AdminRouterOptions {
+  /** Where the board lives; the returned router is mounted at the app root. */
+  basePath?: string;
+  /** OUTDIAL_BULLBOARD_READONLY: view only, no retries, cleans, pauses or removals. */
+  readOnly?: boolean;
+  sessionTtlMs?: number;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+/** Requests for the board's HTML pages (not its JSON API or static files) get the login redirect. */
+function wantsPage(req: Request): boolean {
+  return req.method === 'GET' && !req.path.startsWith('/api/') && !req.path.startsWith('/static/');
+}
+
+export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): Router {
+  const basePath = opts.basePath ?? '/admin/queues';
+  const outer = Router();
+  const adminToken = rt.config.OUTDIAL_ADMIN_TOKEN;
+  if (adminToken === undefined) {
+    rt.log.warn('admin.disabled_no_token');
+    outer.use(basePath, (_req, res) => {
+      res.status(404).json(errorBody('not_found', 'admin UI is disabled: OUTDIAL_ADMIN_TOKEN is not set'));
+    });
+    return outer;
+  }
+  const ttlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const readOnly = opts.readOnly ?? false;
+
+  const serverAdapter = new ExpressAdapter();
+  serverAdapter.setBasePath(basePath);
+  createBullBoard({
+    queues: allQueues(rt).map(
+      (q) => new BullMQAdapter(q, { readOnlyMode: readOnly, allowRetries: !readOnly }),
+    ),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'outdial queues' } },
+  });
+
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => deriveSecret(adminToken, 'csrf'),
+    getSessionIdentifier: (req) => validSession(req, ttlMs) ?? '',
+    cookieName: CSRF_COOKIE,
+    // Readable by the board's script on purpose (double submit); the token is useless without the session.
+    cookieOptions: { httpOnly: false, sameSite: 'strict', path: basePath, secure: false },
+    getCsrfTokenFromRequest: (req) => {
+      const h = req.headers['x-xsrf-token'] ?? req.headers['x-csrf-token'];
+      return Array.isArray(h) ? h[0] : h;
+    },
+    skipCsrfProtection: (req) => bearerMatches(req, adminToken),
+    errorConfig: { statusCode: 403, message: 'invalid or missing CSRF token', code: 'csrf_invalid' },
+  });
+
+  const inner = Router();
+  inner.use(cookieParser(deriveSecret(adminToken, 'session')));
+
+  inner.get('/login', (req, res) => {
+    res.type('html').send(loginPage(`${basePath}/login`));
+  });
+  inner.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!credentialsMatch(body.username, body.password, adminToken)) {
+      rt.log.warn({ ip: req.ip }, 'admin.login_failed');
+      res.status(401).type('html').send(loginPage(`${basePath}/login`, { error: 'Wrong user or token.' }));
+      return;
+    }
+    rt.log.info({ ip: req.ip }, 'admin.login');
+    res.cookie(SESSION_COOKIE, newSessionValue(), sessionCookieOptions(req, basePath, ttlMs));
+    res.redirect(303, `${basePath}/`);
+  });
+
+  inner.use(requireAdmin(adminToken, ttlMs, basePath));
+  inner.use(doubleCsrfProtection);
+  if (readOnly) inner.use(refuseMutations);
+
+  inner.post('/logout', (req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: basePath });
+    res.clearCookie(CSRF_COOKIE, { path: basePath });
+    res.redirect(303, `${basePath}/login`);
+  });
+
+  // Hand the page a CSRF token for this session before the board's own router renders it.
+  inner.use((req, res, next) => {
+    if (wantsPage(req)) generateCsrfToken(req, res, { cookieOptions: { secure: req.secure } });
+    next();
+  });
+  inner.use(serverAdapter.getRouter() as RequestHandler);
+  inner.use(csrfErrorHandler);
+
+  outer.use(basePath, inner);
+  return outer;
+}
+
+function requireAdmin(adminToken: string, ttlMs: number, basePath: string): RequestHandler {
+  return (req, res, next) => {
+    if (validSession(req, ttlMs) !== undefined || bearerMatches(req, adminToken)) {
+      next();
+      return;
+    }
+    if (wantsPage(req)) {
+      res.redirect(302, `${basePath}/login`);
+      return;
+    }
+    res.status(401).json(errorBody('unauthorized', 'sign in at the admin login page or send the admin token'));
+  };
+}
+
+function refuseMutations(req: Request, res: Response, next: NextFunction): void {
+  if (SAFE_METHODS.has(req.method) || req.path === '/logout') {
+    next();
+    return;
+  }
+  res.status(403).json(errorBody('read_only', 'the queue board is read-only (OUTDIAL_BULLBOARD_READONLY)'));
+}
+
+function csrfErrorHandler(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (err instanceof Error && (err as Error & { code?: string }).code === 'csrf_invalid') {
+    res.status(403).json(errorBody('csrf_invalid', err.message));
+    return;
+  }
+  next(err);
+}
