@@ -1,5 +1,5 @@
 // GET /v1/batches/:id: status, contact counts by status and by last outcome, calls in flight
-// and the two limits that bound them.
+// and the two limits that bound them. GET /v1/batches/:id/preview: who is callable right now.
 import { Router } from 'express';
 import { z } from 'zod';
 import { attemptOutcomes, batchStatuses, contactStatuses } from '../../core/domain.js';
@@ -8,7 +8,9 @@ import { NotFoundError } from '../../core/errors.js';
 import { requestOrg } from '../http/context.js';
 import { idParam } from '../http/validate.js';
 import { describeRoute } from '../openapi.js';
-import { activeAttempts, batchCounts, findBatch } from '../repos/batches.js';
+import { previewBatch, tzSources } from '../preview.js';
+import { findCampaign } from '../repos/campaigns.js';
+import { activeAttempts, batchCounts, findBatch, zoneGroups } from '../repos/batches.js';
 import type { RouteDeps } from './deps.js';
 
 const countsOf = <T extends readonly [string, ...string[]]>(keys: T) =>
@@ -30,6 +32,27 @@ export const batchStatusSchema = z.object({
   limits: z.object({ org: z.number().int(), batch: z.number().int() }),
 });
 
+const tallySchema = z.object({
+  contacts: z.number().int(),
+  callableNow: z.number().int(),
+  waitingForWindow: z.number().int(),
+  suppressed: z.number().int(),
+});
+export const batchPreviewSchema = tallySchema.extend({
+  at: z.iso.datetime(),
+  other: z.number().int().describe('in progress, finished or cancelled'),
+  byTzSource: z.object(Object.fromEntries(tzSources.map((s) => [s, tallySchema])) as Record<(typeof tzSources)[number], typeof tallySchema>),
+  zoneSets: z.array(
+    z.object({
+      timezones: z.array(z.string()),
+      tzSource: z.enum(tzSources),
+      contacts: z.number().int(),
+      openNow: z.boolean(),
+      nextOpenAt: z.iso.datetime().nullable(),
+    }),
+  ),
+});
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function batchView(b: Batch) {
@@ -47,12 +70,19 @@ export function batchView(b: Batch) {
   };
 }
 
-export function batchRoutes({ rt, registry }: RouteDeps): Router {
+export function batchRoutes({ rt, registry, now }: RouteDeps): Router {
   describeRoute(registry, {
     method: 'get',
     path: '/v1/batches/{id}',
     summary: 'Batch status, counts and limits',
     ok: { status: 200, schema: batchStatusSchema },
+    errors: [404],
+  });
+  describeRoute(registry, {
+    method: 'get',
+    path: '/v1/batches/{id}/preview',
+    summary: 'How many contacts are callable now, waiting for a window, or suppressed',
+    ok: { status: 200, schema: batchPreviewSchema },
     errors: [404],
   });
   const router = Router();
@@ -62,6 +92,15 @@ export function batchRoutes({ rt, registry }: RouteDeps): Router {
     if (!batch) throw new NotFoundError('batch not found');
     const [counts, active] = await Promise.all([batchCounts(rt.db, batch.id), activeAttempts(rt.db, batch.id)]);
     res.json({ ...batchView(batch), counts, active, limits: { org: org.maxConcurrency, batch: batch.max_concurrency } });
+  });
+  router.get('/batches/:id/preview', async (req, res) => {
+    const org = requestOrg(res);
+    const batch = await findBatch(rt.db, org.id, idParam(req, 'id', 'batch'));
+    if (!batch) throw new NotFoundError('batch not found');
+    const campaign = await findCampaign(rt.db, org.id, batch.campaign_id);
+    if (!campaign) throw new NotFoundError('batch not found');
+    const groups = await zoneGroups(rt.db, org.id, batch.id);
+    res.json(previewBatch(groups, campaign.config.schedule, now?.() ?? new Date()));
   });
   return router;
 }
