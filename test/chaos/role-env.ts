@@ -1,0 +1,40 @@
+// The environment each role process of the chaos run gets: the private servers, a shared Redis
+// prefix, loopback-only webhooks allowed, the Sim adapter on short calls, and the directory where
+// every dialer appends its placed-call log.
+import type { RoleName } from './fault-schedule.js';
+
+export interface RoleEnvInput {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  /** The API's port (ignored by the other roles). */
+  port: number;
+  encryptionKey: string;
+  logLevel: string;
+  simSeed: number;
+  sim: { ringMs: readonly [number, number]; amdMs: readonly [number, number]; talkMs: readonly [number, number]; voicemailMs: readonly [number, number] };
+  callsDir: string;
+}
+
+const range = ([min, max]: readonly [number, number]): string => `${min}-${max}`;
+
+export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string> {
+  return {
+    DATABASE_URL: e.databaseUrl,
+    REDIS_URL: e.redisUrl,
+    OUTDIAL_REDIS_PREFIX: e.prefix,
+    HOST: '127.0.0.1',
+    PORT: String(role === 'api' ? e.port : 0),
+    OUTDIAL_ADMIN_TOKEN: 'chaos-admin-token',
+    OUTDIAL_ENCRYPTION_KEY: e.encryptionKey,
+    OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true',
+    OUTDIAL_TELEPHONY: 'sim',
+    LOG_LEVEL: e.logLevel,
+    OUTDIAL_SIM_SEED: String(e.simSeed),
+    OUTDIAL_SIM_RING_MS: range(e.sim.ringMs),
+    OUTDIAL_SIM_AMD_MS: range(e.sim.amdMs),
+    OUTDIAL_SIM_TALK_MS: range(e.sim.talkMs),
+    OUTDIAL_SIM_VOICEMAIL_MS: range(e.sim.voicemailMs),
+    OUTDIAL_SIM_CALL_LOG_DIR: e.callsDir,
+  };
+}
