@@ -99,7 +99,7 @@ function stopChild(child: ChildProcess, dir: string | null): Promise<void> {
 }
 
 export async function ensureRedis(url: string): Promise<LocalService> {
-  if (await redisReachable(url)) return { url, started: false, stop: async () => undefined };
+  if (await redisReachable(url)) return { url, started: false, stop: () => Promise.resolve() };
   const bin = which(['redis-server']);
   if (!bin) throw missing();
   const port = await freePort();
@@ -112,7 +112,7 @@ export async function ensureRedis(url: string): Promise<LocalService> {
 }
 
 export async function ensurePostgres(url: string): Promise<LocalService> {
-  if (await postgresReachable(url)) return { url, started: false, stop: async () => undefined };
+  if (await postgresReachable(url)) return { url, started: false, stop: () => Promise.resolve() };
   const dirs = postgresBinDirs();
   const initdb = which(['initdb'], dirs);
   const postgres = which(['postgres'], dirs);
