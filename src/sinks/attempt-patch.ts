@@ -1,0 +1,87 @@
+// Pure: the columns an event writes on its attempt, given the table's transition. Times are
+// first-wins (a late duplicate never moves `answered_at`), and only finishing events write
+// the result columns.
+import type { AttemptOutcome } from '../core/domain.js';
+import type { Attempt, AttemptUpdate } from '../core/db/schema.js';
+import { finishingOutcome, type AttemptEventType, type Transition } from './attempt-machine.js';
+import { assertNever } from '../core/domain.js';
+
+export interface PatchEvent {
+  type: AttemptEventType;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+}
+
+export type AttemptSnapshot = Pick<
+  Attempt,
+  'status' | 'started_at' | 'answered_at' | 'amd' | 'recording_url' | 'sip_status' | 'sip_reason'
+>;
+
+export interface Patch {
+  update: AttemptUpdate;
+  /** Set when this event finished the attempt. */
+  outcome: AttemptOutcome | null;
+}
+
+export function attemptPatch(t: Transition, current: AttemptSnapshot, ev: PatchEvent): Patch {
+  const base: AttemptUpdate = t.next !== current.status ? { status: t.next } : {};
+  switch (t.action) {
+    case 'record':
+      return { update: base, outcome: null };
+    case 'started':
+      return { update: { ...base, started_at: current.started_at ?? ev.occurredAt }, outcome: null };
+    case 'answered':
+      return { update: { ...base, answered_at: current.answered_at ?? ev.occurredAt }, outcome: null };
+    case 'amd':
+      return {
+        update: {
+          ...base,
+          answered_at: current.answered_at ?? ev.occurredAt,
+          amd: JSON.stringify(amdOf(ev.data)),
+        },
+        outcome: null,
+      };
+    case 'recording': {
+      const url = str(ev.data.location);
+      return { update: url ? { ...base, recording_url: url } : base, outcome: null };
+    }
+    case 'finish':
+      return finishPatch(base, current, ev);
+    default:
+      return assertNever(t.action, 'attempt action');
+  }
+}
+
+function finishPatch(base: AttemptUpdate, current: AttemptSnapshot, ev: PatchEvent): Patch {
+  const type = ev.type === 'call.failed' ? 'call.failed' : 'call.completed';
+  const outcome = finishingOutcome(type, ev.data);
+  const d = ev.data;
+  const answeredAt = current.answered_at;
+  const duration =
+    num(d.durationMs) ?? (answeredAt ? Math.max(0, ev.occurredAt.getTime() - answeredAt.getTime()) : null);
+  const update: AttemptUpdate = {
+    ...base,
+    outcome,
+    ended_at: ev.occurredAt,
+    duration_ms: duration === null ? null : Math.round(duration),
+    sip_status: num(d.sipStatus) ?? current.sip_status,
+    sip_reason: str(d.reason) ?? current.sip_reason,
+  };
+  if (d.amd !== undefined && d.amd !== null) update.amd = JSON.stringify(d.amd);
+  if (d.transcript !== undefined && d.transcript !== null) update.transcript = JSON.stringify(d.transcript);
+  const outcomeData = d.outcomeData ?? d.result;
+  if (outcomeData !== undefined && outcomeData !== null) update.outcome_data = JSON.stringify(outcomeData);
+  return { update, outcome };
+}
+
+function amdOf(data: Record<string, unknown>): unknown {
+  return data.amd ?? data;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}

@@ -1,0 +1,87 @@
+// What a finished attempt means for its contact: the retry decision (pure, retry-policy.ts)
+// written to the contact row, an opt-out added to the org's DNC list, and the
+// `contact.retry_scheduled` / `contact.finished` event stored with its deliveries.
+import { retrySchema, scheduleSchema } from '../core/campaign.js';
+import type { Db } from '../core/db/client.js';
+import type { AttemptOutcome } from '../core/domain.js';
+import type { WebhookBody } from '../core/events.js';
+import { decideRetry, type NextOpen, type RetryDecision } from './retry-policy.js';
+import { derivedId } from './ids.js';
+import { previousOutcomes, type LockedAttempt } from './store/attempts.js';
+import { recordCallEvent } from './store/call-events.js';
+import { addToDnc, settleContact } from './store/contacts.js';
+
+export interface FinishedEvent {
+  id: string;
+  occurredAt: Date;
+  data: Record<string, unknown>;
+}
+
+export interface ContactResult {
+  body: WebhookBody;
+  deliveryIds: string[];
+  contactFinished: boolean;
+}
+
+export async function settleFinishedAttempt(
+  db: Db,
+  a: LockedAttempt,
+  outcome: AttemptOutcome,
+  ev: FinishedEvent,
+  nextOpen: NextOpen,
+): Promise<ContactResult> {
+  const config = retrySchema.parse(a.campaign_config.retry ?? {});
+  const optOut = ev.data.optOut === true;
+  const decision: RetryDecision =
+    a.batch_status === 'cancelled'
+      ? { kind: 'finish', reason: 'not_retryable' }
+      : decideRetry(
+          {
+            outcome,
+            attempt: a.attempt,
+            config,
+            schedule: scheduleSchema.parse(a.campaign_config.schedule ?? {}),
+            zones: a.timezones,
+            endedAt: ev.occurredAt,
+            previousOutcomes: await previousOutcomes(db, a.contact_id, a.attempt),
+            callbackAt: parseTime(ev.data.callbackAt),
+            optOut,
+          },
+          nextOpen,
+        );
+  if (optOut) await addToDnc(db, a.org_id, a.phone, 'opt_out');
+  const retry = decision.kind === 'retry';
+  await settleContact(db, {
+    contactId: a.contact_id,
+    attempt: a.attempt,
+    outcome,
+    status: retry ? 'pending' : a.batch_status === 'cancelled' ? 'cancelled' : 'finished',
+    nextAttemptAt: retry ? decision.at : null,
+  });
+  const body: WebhookBody = {
+    id: derivedId(`${ev.id}:contact`),
+    type: retry ? 'contact.retry_scheduled' : 'contact.finished',
+    occurredAt: ev.occurredAt.toISOString(),
+    orgId: a.org_id,
+    campaignId: a.campaign_id,
+    batchId: a.batch_id,
+    contactId: a.contact_id,
+    attemptId: a.id,
+    data: {
+      attempt: a.attempt,
+      maxAttempts: config.maxAttempts,
+      isLastAttempt: !retry,
+      outcome,
+      ...(retry
+        ? { nextAttempt: a.attempt + 1, nextAttemptAt: decision.at.toISOString(), reason: decision.reason }
+        : { reason: decision.reason }),
+    },
+  };
+  return { body, deliveryIds: (await recordCallEvent(db, body)) ?? [], contactFinished: !retry };
+}
+
+function parseTime(v: unknown): Date | null {
+  if (typeof v !== 'string') return null;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? null : new Date(t);
+}

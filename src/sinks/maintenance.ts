@@ -1,0 +1,77 @@
+// The sinks' periodic work, as BullMQ job schedulers on the `maintenance` queue (one process
+// runs each tick however many sinks run): a sweep that re-enqueues webhook deliveries whose
+// job was lost and completes batches whose last finish check was lost, and daily retention.
+import { Queue, Worker, type Job } from 'bullmq';
+import { sql } from 'kysely';
+import { queueNames, queueOptions } from '../core/queues.js';
+import type { Runtime } from '../core/runtime.js';
+import { enqueueRetry } from './deliveries.js';
+import { orphanedDeliveries } from './store/deliveries.js';
+
+export interface MaintenanceOptions {
+  sweepEveryMs?: number;
+  /** A delivery due this long without being tried counts as orphaned. */
+  orphanAfterMs?: number;
+  /** Runs retention (set by main.ts when retention is configured). */
+  retention?: (rt: Runtime) => Promise<unknown>;
+  retentionCron?: string;
+}
+
+export interface Maintenance {
+  queue: Queue;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+export async function sweep(
+  rt: Runtime,
+  orphanAfterMs: number,
+): Promise<{ requeued: number; completed: number }> {
+  const orphans = await orphanedDeliveries(rt.db, orphanAfterMs, 1000);
+  for (const o of orphans) await enqueueRetry(rt.queues.webhooks, o.id, o.attempts, new Date());
+  // Batches left running with nothing to do (the finishing job's batch check failed after commit).
+  // They get no batch.completed event here: that event belongs to the check that was lost.
+  const done = await sql<{ id: string }>`
+    update batches b set status = 'completed', finished_at = now()
+     where b.status = 'running'
+       and exists (select 1 from attempts a where a.batch_id = b.id)
+       and not exists (select 1 from contacts c where c.batch_id = b.id and c.status in ('pending', 'in_progress'))
+       and not exists (select 1 from attempts a where a.batch_id = b.id and a.status <> 'finished')
+       and not exists (select 1 from attempts a where a.batch_id = b.id and a.ended_at > now() - interval '1 minute')
+    returning b.id`.execute(rt.db);
+  return { requeued: orphans.length, completed: done.rows.length };
+}
+
+export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {}): Promise<Maintenance> {
+  const queue = new Queue(queueNames.maintenance, queueOptions(rt.redis, rt.prefix));
+  const log = rt.log.child({ worker: queueNames.maintenance });
+  await queue.upsertJobScheduler('sinks-sweep', { every: opts.sweepEveryMs ?? 30_000 }, { name: 'sweep' });
+  if (opts.retention) {
+    await queue.upsertJobScheduler(
+      'sinks-retention',
+      { pattern: opts.retentionCron ?? '17 3 * * *' },
+      { name: 'retention' },
+    );
+  }
+  const worker = new Worker(
+    queueNames.maintenance,
+    async (job: Job) => {
+      if (job.name === 'sweep') {
+        const r = await sweep(rt, opts.orphanAfterMs ?? 60_000);
+        if (r.requeued > 0 || r.completed > 0) log.info(r, 'maintenance.swept');
+      } else if (job.name === 'retention' && opts.retention) {
+        log.info({ result: await opts.retention(rt) }, 'maintenance.retention');
+      }
+    },
+    { connection: rt.redis, prefix: rt.prefix, concurrency: 1 },
+  );
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker.error'));
+  return {
+    queue,
+    worker,
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
