@@ -1,15 +1,17 @@
 // `outdial dialer`: a BullMQ worker on the `dial` queue over one Telephony adapter. Everything is
 // passed in (no module singletons), so tests and `outdial serve` can run several dialers side by side.
 // Shutdown order: stop taking jobs and let in-flight dials finish (Worker.close), then the adapter.
-import { Worker, type ConnectionOptions, type Queue } from 'bullmq';
+import { DelayedError, Worker, type ConnectionOptions, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Database } from '../core/db/schema.js';
 import type { Logger } from '../core/logger.js';
 import { queueNames, type CallEventJob, type DialJob } from '../core/queues.js';
+import type { Runtime } from '../core/runtime.js';
 import { dialMetrics } from './dial-metrics.js';
 import { createDialProcessor, type DialJobResult } from './dial-worker.js';
 import type { Telephony } from './telephony.js';
+import { telephonyFromConfig } from './telephony-from-config.js';
 
 export interface DialerDeps {
   db: Kysely<Database>;
@@ -45,13 +47,26 @@ export async function startDialer(deps: DialerDeps): Promise<Dialer> {
     log,
     metrics: dialMetrics(deps.registry),
   });
-  const worker = new Worker<DialJob, DialJobResult>(queueNames.dial, (job) => processDial(job.data), {
-    connection: deps.connection,
-    prefix: deps.prefix,
-    concurrency: deps.concurrency ?? 100,
-    ...(deps.lockDurationMs === undefined ? {} : { lockDuration: deps.lockDurationMs }),
-    ...(deps.stalledIntervalMs === undefined ? {} : { stalledInterval: deps.stalledIntervalMs }),
-  });
+  let stopping = false;
+  const worker = new Worker<DialJob, DialJobResult>(
+    queueNames.dial,
+    async (job, token) => {
+      // BullMQ can still hand out a job while close() disconnects its blocking connection; such a
+      // job goes back to the queue untouched (delayed by 0) for another dialer, instead of being dialled.
+      if (stopping && token !== undefined) {
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      return processDial(job.data);
+    },
+    {
+      connection: deps.connection,
+      prefix: deps.prefix,
+      concurrency: deps.concurrency ?? 100,
+      ...(deps.lockDurationMs === undefined ? {} : { lockDuration: deps.lockDurationMs }),
+      ...(deps.stalledIntervalMs === undefined ? {} : { stalledInterval: deps.stalledIntervalMs }),
+    },
+  );
   worker.on('failed', (job, err) =>
     log.error({ attemptId: job?.data.attemptId, err: err.message }, 'dial.job_failed'),
   );
@@ -64,6 +79,7 @@ export async function startDialer(deps: DialerDeps): Promise<Dialer> {
     telephony: deps.telephony,
     close() {
       closing ??= (async () => {
+        stopping = true;
         log.info('dialer.stopping');
         await worker.close();
         await deps.telephony.close();
@@ -72,6 +88,26 @@ export async function startDialer(deps: DialerDeps): Promise<Dialer> {
       return closing;
     },
   };
+}
+
+/** The dialer role over a process Runtime, with the adapter OUTDIAL_TELEPHONY names (what `outdial dialer` runs). */
+export function startDialerFromRuntime(
+  rt: Runtime,
+  opts: Pick<DialerDeps, 'concurrency' | 'lockDurationMs' | 'stalledIntervalMs'> & {
+    telephony?: Telephony;
+  } = {},
+): Promise<Dialer> {
+  const { telephony, ...rest } = opts;
+  return startDialer({
+    db: rt.db,
+    connection: rt.redis,
+    prefix: rt.prefix,
+    callEvents: rt.queues.callEvents,
+    telephony: telephony ?? telephonyFromConfig(rt.config, { db: rt.db, log: rt.log }),
+    log: rt.log,
+    registry: rt.registry,
+    ...rest,
+  });
 }
 
 /**
