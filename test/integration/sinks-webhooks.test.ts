@@ -1,0 +1,174 @@
+// Webhook fan-out and delivery against a real local receiver that verifies every request with
+// the `standardwebhooks` package: outages, 500s, timeouts, 410 Gone, dead letters and replay.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSinks, type Sinks } from '../../src/sinks/main.js';
+import { insertBatch, insertCampaign, insertOrg } from '../support/fixtures.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { waitFor } from '../support/wait.js';
+import { startWebhookReceiver, type Responder, type WebhookReceiver } from '../support/webhook-receiver.js';
+import { emit, insertEndpoint, recordingLeases } from './sinks-fixtures.js';
+
+let rt: TestRuntime;
+let sinks: Sinks;
+const receivers: WebhookReceiver[] = [];
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+beforeAll(async () => {
+  rt = await createTestRuntime('sinks_webhooks', { OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true' });
+  sinks = await startSinks(rt, {
+    leases: recordingLeases(),
+    maintenance: false,
+    webhooks: { timeoutMs: 300, backoff: { baseMs: 40, capMs: 200, deadAfterMs: 2_500 }, random: seeded(7) },
+  });
+});
+
+afterAll(async () => {
+  await sinks.close();
+  await Promise.all(receivers.map((r) => r.close()));
+  await rt.teardown();
+});
+
+/** An org with one endpoint at a fresh receiver, and a batch whose events it subscribes to. */
+async function scene(respond: Responder = () => 200, events = ['*']) {
+  const orgId = (await insertOrg(rt.db)).org.id;
+  const campaignId = (await insertCampaign(rt.db, orgId)).campaign.id;
+  const batch = await insertBatch(rt.db, orgId, campaignId);
+  // The receiver needs the endpoint's secret and the endpoint needs the receiver's URL.
+  const { endpoint, secret } = await insertEndpoint(rt.db, orgId, 'http://placeholder.invalid/', events);
+  const rx = await startWebhookReceiver(secret, respond);
+  receivers.push(rx);
+  await rt.db.updateTable('webhook_endpoints').set({ url: rx.url }).where('id', '=', endpoint.id).execute();
+  return { orgId, batch, endpoint, rx };
+}
+
+const deliveriesOf = (endpointId: string) =>
+  rt.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).execute();
+
+async function allIn(endpointId: string, status: string, n: number) {
+  return waitFor(
+    async () => {
+      const ds = await deliveriesOf(endpointId);
+      return ds.length === n && ds.every((d) => d.status === status) ? ds : null;
+    },
+    { what: `${n} deliveries ${status}`, timeoutMs: 15_000 },
+  );
+}
+
+describe('webhook delivery', () => {
+  it('signs each event so the standardwebhooks package verifies it, with the contract body', async () => {
+    const { batch, endpoint, rx } = await scene();
+    const ev = await emit(rt, 'batch.started', null, { by: 'test' }, { batchId: batch.id });
+    await allIn(endpoint.id, 'succeeded', 1);
+    const [got] = rx.received;
+    expect(got).toMatchObject({ id: ev.id, verified: true });
+    expect(Object.keys(got?.body ?? {})).toEqual([
+      'id',
+      'type',
+      'occurredAt',
+      'orgId',
+      'campaignId',
+      'batchId',
+      'contactId',
+      'attemptId',
+      'data',
+    ]);
+    expect(got?.body).toMatchObject({
+      id: ev.id,
+      type: 'batch.started',
+      batchId: batch.id,
+      data: { by: 'test' },
+    });
+    expect(got?.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+  });
+
+  it('delivers each event exactly once after the receiver was down and came back', async () => {
+    const { batch, endpoint, rx } = await scene();
+    await rx.down();
+    const ids = [];
+    for (let i = 0; i < 10; i++)
+      ids.push((await emit(rt, 'batch.resumed', null, { i }, { batchId: batch.id })).id);
+    await waitFor(
+      async () => (await deliveriesOf(endpoint.id)).filter((d) => d.attempts >= 2).length === 10,
+      {
+        what: 'every delivery retried while down',
+      },
+    );
+    await rx.up();
+    const ds = await allIn(endpoint.id, 'succeeded', 10);
+    expect(ds.every((d) => d.last_status_code === 200 && d.delivered_at !== null)).toBe(true);
+    const ok = rx.successes();
+    expect([...ok.keys()].sort()).toEqual([...ids].sort());
+    expect([...ok.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('retries after 500s until the receiver accepts', async () => {
+    const { batch, endpoint, rx } = await scene((_id, n) => (n <= 2 ? 500 : 204));
+    await emit(rt, 'batch.paused', null, { reason: 'x' }, { batchId: batch.id });
+    const [d] = await allIn(endpoint.id, 'succeeded', 1);
+    expect(d).toMatchObject({ attempts: 3, last_status_code: 204, last_error: null });
+    expect(rx.received.map((r) => r.status)).toEqual([500, 500, 204]);
+  });
+
+  it('times out a receiver that never answers and retries', async () => {
+    const { batch, endpoint, rx } = await scene((_id, n) => (n === 1 ? 'hang' : 200));
+    await emit(rt, 'batch.started', null, {}, { batchId: batch.id });
+    const [d] = await allIn(endpoint.id, 'succeeded', 1);
+    expect(d?.attempts).toBe(2);
+    expect(rx.received.map((r) => r.status)).toEqual(['hang', 200]);
+  });
+
+  it('disables the endpoint on 410 Gone and stops sending to it', async () => {
+    const { batch, endpoint, rx } = await scene(() => 410);
+    await emit(rt, 'batch.started', null, {}, { batchId: batch.id });
+    const [d] = await allIn(endpoint.id, 'dead', 1);
+    expect(d).toMatchObject({ attempts: 1, last_status_code: 410 });
+    const ep = await rt.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpoint.id)
+      .executeTakeFirstOrThrow();
+    expect(ep).toMatchObject({ enabled: false, disabled_reason: 'receiver answered 410 Gone' });
+    const later = await emit(rt, 'batch.paused', null, {}, { batchId: batch.id });
+    await waitFor(() =>
+      rt.db.selectFrom('call_events').select('id').where('id', '=', later.id).executeTakeFirst(),
+    );
+    expect(await deliveriesOf(endpoint.id)).toHaveLength(1);
+    expect(rx.received).toHaveLength(1);
+  });
+
+  it('dead-letters a delivery after its retry budget and sends it again on replay', async () => {
+    let accept = false;
+    const { batch, endpoint, rx } = await scene(() => (accept ? 200 : 503));
+    const ev = await emit(rt, 'batch.completed', null, {}, { batchId: batch.id });
+    const [dead] = await allIn(endpoint.id, 'dead', 1);
+    expect(dead?.last_status_code).toBe(503);
+    expect(dead?.attempts).toBeGreaterThan(2);
+    accept = true;
+    // What the API's replay does: back to pending, due now, and a new job.
+    await rt.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'pending', next_attempt_at: new Date() })
+      .where('id', '=', dead!.id)
+      .execute();
+    await rt.queues.webhooks.add('deliver', { deliveryId: dead!.id }, { jobId: `${dead!.id}-replay` });
+    await allIn(endpoint.id, 'succeeded', 1);
+    expect(rx.successes().get(ev.id)).toBe(1);
+  });
+
+  it('sends only the event types an endpoint subscribed to', async () => {
+    const { batch, endpoint, rx } = await scene(() => 200, ['batch.completed']);
+    await emit(rt, 'batch.started', null, {}, { batchId: batch.id });
+    const wanted = await emit(rt, 'batch.completed', null, {}, { batchId: batch.id });
+    await allIn(endpoint.id, 'succeeded', 1);
+    expect(rx.received.map((r) => r.id)).toEqual([wanted.id]);
+  });
+});
