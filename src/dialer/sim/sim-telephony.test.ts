@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { campaignInputSchema, type CampaignInput } from '../../core/campaign.js';
+import type { EventType } from '../../core/domain.js';
+import { createLogger } from '../../core/logger.js';
+import type { CallEvents, DialRequest } from '../telephony.js';
+import {
+  defaultSimDurations,
+  defaultSimOdds,
+  instantSimDurations,
+  simScenario,
+  type SimOdds,
+} from './sim-scenario.js';
+import { SimTelephony } from './sim-telephony.js';
+
+const log = createLogger({ level: 'silent' });
+const none: SimOdds = {
+  human: 0,
+  voicemail: 0,
+  busy: 0,
+  no_answer: 0,
+  rejected: 0,
+  invalid_number: 0,
+  failed: 0,
+};
+
+function call(campaign: Partial<CampaignInput> = {}): DialRequest {
+  const attemptId = randomUUID();
+  return {
+    attemptId,
+    orgId: 'org',
+    campaignId: 'campaign',
+    batchId: 'batch',
+    contactId: '1',
+    attempt: 1,
+    phone: '+12025550001',
+    roomName: `call-${attemptId}`,
+    campaign: campaignInputSchema.parse({ name: 'c', mode: 'one_way', message: 'Hi', ...campaign }),
+    variables: {},
+  };
+}
+
+function collect(): CallEvents & { types: EventType[]; data: Record<string, unknown>[] } {
+  const types: EventType[] = [];
+  const data: Record<string, unknown>[] = [];
+  return {
+    types,
+    data,
+    emit(type, d) {
+      types.push(type);
+      data.push(d);
+      return Promise.resolve();
+    },
+    ringing: () => undefined,
+  };
+}
+
+async function run(odds: Partial<SimOdds>, campaign: Partial<CampaignInput> = {}) {
+  const sim = new SimTelephony({ seed: 1, odds: { ...none, ...odds }, durations: instantSimDurations, log });
+  const events = collect();
+  const result = await sim.dial(call(campaign), events);
+  await sim.close();
+  return { sim, events, result };
+}
+
+describe('simScenario', () => {
+  it('gives an attempt the same fate for the same seed, whatever order calls are made in', () => {
+    const ids = Array.from({ length: 200 }, () => randomUUID());
+    const forward = ids.map((id) => simScenario(7, id, defaultSimOdds, defaultSimDurations));
+    const backward = [...ids].reverse().map((id) => simScenario(7, id, defaultSimOdds, defaultSimDurations));
+    expect(backward.reverse()).toEqual(forward);
+    const otherSeed = ids.map((id) => simScenario(8, id, defaultSimOdds, defaultSimDurations).fate);
+    expect(otherSeed).not.toEqual(forward.map((s) => s.fate));
+  });
+
+  it('draws fates in proportion to the odds and durations inside their ranges', () => {
+    const n = 5000;
+    const counts = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const s = simScenario(3, `attempt-${i}`, defaultSimOdds, defaultSimDurations);
+      counts.set(s.fate, (counts.get(s.fate) ?? 0) + 1);
+      expect(s.ringMs).toBeGreaterThanOrEqual(1_000);
+      expect(s.ringMs).toBeLessThanOrEqual(4_000);
+    }
+    for (const [fate, p] of Object.entries(defaultSimOdds)) {
+      expect(Math.abs((counts.get(fate) ?? 0) / n - p), fate).toBeLessThan(0.02);
+    }
+  });
+});
+
+describe('SimTelephony', () => {
+  it('plays a one-way call to a human: answer, AMD human, message, completed', async () => {
+    const { events, result, sim } = await run({ human: 1 });
+    expect(result.kind).toBe('answered');
+    expect(events.types).toEqual([
+      'call.answered',
+      'call.amd_result',
+      'call.notification_delivered',
+      'call.completed',
+    ]);
+    expect(events.data[1]).toMatchObject({ result: 'human' });
+    expect(events.data[3]).toMatchObject({ outcome: 'completed' });
+    expect(sim.calls).toMatchObject([
+      { fate: 'human', outcome: 'completed', endedAt: expect.any(Number) as number },
+    ]);
+  });
+
+  it('hangs up on a machine when the campaign says so, and leaves a voicemail when it says that', async () => {
+    const hangup = await run({ voicemail: 1 });
+    expect(hangup.events.types).toEqual([
+      'call.answered',
+      'call.amd_result',
+      'call.amd_hangup',
+      'call.completed',
+    ]);
+    expect(hangup.events.data[3]).toMatchObject({ outcome: 'voicemail' });
+
+    const leave = await run(
+      { voicemail: 1 },
+      { amd: { enabled: true, onMachine: 'leave_voicemail', voicemailMessage: 'Call back' } },
+    );
+    expect(leave.events.types).toEqual([
+      'call.answered',
+      'call.amd_result',
+      'call.voicemail_left',
+      'call.completed',
+    ]);
+    expect(leave.events.data[3]).toMatchObject({ outcome: 'voicemail_left' });
+  });
+
+  it('holds a two-way conversation and skips AMD when it is off', async () => {
+    const { events } = await run(
+      { human: 1 },
+      {
+        mode: 'two_way',
+        instructions: 'Book a slot',
+        amd: { enabled: false, onMachine: 'hangup', voicemailMessage: null },
+      },
+    );
+    expect(events.types).toEqual(['call.answered', 'call.conversation_started', 'call.completed']);
+  });
+
+  it.each([
+    ['busy', 'busy', 486],
+    ['rejected', 'rejected', 603],
+    ['invalid_number', 'invalid_number', 404],
+    ['no_answer', 'no_answer', null],
+    ['failed', 'failed', 503],
+  ] as const)(
+    'fails a %s call the way LiveKit would: call.failed with outcome %s',
+    async (fate, outcome, sip) => {
+      const { events, result, sim } = await run({ [fate]: 1 });
+      expect(result).toMatchObject({ kind: 'failed', failure: { outcome, sipStatus: sip } });
+      expect(events.types).toEqual(['call.failed']);
+      expect(events.data[0]).toMatchObject({ outcome, sipStatus: sip });
+      expect(sim.calls[0]?.outcome).toBe(outcome);
+    },
+  );
+
+  it('records every call and the peak number live at once', async () => {
+    const sim = new SimTelephony({
+      seed: 2,
+      odds: { ...none, human: 1 },
+      durations: { ...instantSimDurations, talkMs: [20, 20] },
+      log,
+    });
+    const calls = Array.from({ length: 5 }, () => call());
+    await Promise.all(calls.map((c) => sim.dial(c, collect())));
+    await sim.close();
+    expect(sim.calls.map((c) => c.attemptId).sort()).toEqual(calls.map((c) => c.attemptId).sort());
+    expect(sim.peakActive).toBe(5);
+    expect(sim.calls.every((c) => c.endedAt !== null && c.endedAt >= c.startedAt)).toBe(true);
+  });
+});
