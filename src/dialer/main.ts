@@ -8,7 +8,7 @@ import type { Database } from '../core/db/schema.js';
 import type { Logger } from '../core/logger.js';
 import { queueNames, type CallEventJob, type DialJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { dialMetrics } from './dial-metrics.js';
+import { dialMetrics, type DialMetrics } from './dial-metrics.js';
 import { createDialProcessor, type DialJobResult } from './dial-worker.js';
 import type { Telephony } from './telephony.js';
 import { telephonyFromConfig } from './telephony-from-config.js';
@@ -24,6 +24,8 @@ export interface DialerDeps {
   registry: Registry;
   /** Dials in flight per process. With waitUntilAnswered a dial lasts up to the ring timeout. */
   concurrency?: number;
+  /** Replaces the Prometheus metrics (the dial benchmark records raw samples through it). */
+  metrics?: DialMetrics;
   /** BullMQ lock settings; tests shorten them so a killed dialer's job is found stalled quickly. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -45,7 +47,7 @@ export async function startDialer(deps: DialerDeps): Promise<Dialer> {
     telephony: deps.telephony,
     callEvents: deps.callEvents,
     log,
-    metrics: dialMetrics(deps.registry),
+    metrics: deps.metrics ?? dialMetrics(deps.registry),
   });
   let stopping = false;
   const worker = new Worker<DialJob, DialJobResult>(
