@@ -71,7 +71,7 @@ async function run(
   await rt.queues.dial.addBulk(
     attempts.map((a) => ({ name: 'dial', data: { attemptId: a.attemptId }, opts: { jobId: a.attemptId } })),
   );
-  await waitFor(async () => (await rt.queues.dial.getJobCounts('completed')).completed >= calls, {
+  await waitFor(async () => ((await rt.queues.dial.getJobCounts('completed')).completed ?? 0) >= calls, {
     timeoutMs: 600_000,
     intervalMs: 50,
     what: 'all dial jobs',
