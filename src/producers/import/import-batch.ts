@@ -1,0 +1,90 @@
+// Contact import: a CSV stream or a JSON array becomes a draft batch and its contacts in one
+// transaction. File-level problems (encoding, quoting, size, missing columns) throw and leave
+// nothing behind; row-level problems reject that row only and are reported by line.
+import type { Readable } from 'node:stream';
+import { campaignVariables, type CampaignConfig } from '../../core/campaign.js';
+import type { Db } from '../../core/db/client.js';
+import { ValidationError } from '../../core/errors.js';
+import { columnLayout, type ColumnLayout, type RowContext } from './contact-row.js';
+import { loadContacts, type SourceRow } from './contact-loader.js';
+import { insertDraftBatch, type BatchMeta } from './contact-writer.js';
+import { csvRecords } from './csv-records.js';
+import type { ImportReport } from './import-report.js';
+import { jsonColumns, jsonRows } from './json-contacts.js';
+import { createZoneNameCache, loadZoneTable, type ZoneTable } from './time-zones.js';
+
+export interface ImportCampaign {
+  id: string;
+  orgId: string;
+  config: CampaignConfig;
+}
+
+export interface ImportOptions {
+  /** Upload limit in bytes (CSV); beyond it the import fails with 413. */
+  maxBytes: number;
+  /** Called after every chunk with the number of data rows read so far. */
+  onProgress?: (rows: number) => void;
+}
+
+let zoneTable: ZoneTable | undefined;
+/** Immutable reference data, loaded on first use and shared by every import in the process. */
+function zones(): ZoneTable {
+  zoneTable ??= loadZoneTable();
+  return zoneTable;
+}
+
+export async function importCsvBatch(
+  db: Db,
+  campaign: ImportCampaign,
+  meta: BatchMeta,
+  body: Readable,
+  opts: ImportOptions,
+): Promise<ImportReport> {
+  const records = csvRecords(body, { maxBytes: opts.maxBytes });
+  try {
+    // The header is checked before a transaction opens: a file without the needed columns
+    // never touches the database.
+    const header = await records.next();
+    if (header.done) throw new ValidationError('the file is empty');
+    const layout = columnLayout(header.value.fields, campaignVariables(campaign.config));
+    return await importRows(db, campaign, meta, layout, records, opts);
+  } finally {
+    await records.return(undefined);
+  }
+}
+
+export async function importJsonBatch(
+  db: Db,
+  campaign: ImportCampaign,
+  meta: BatchMeta,
+  contacts: unknown[],
+  opts: ImportOptions,
+): Promise<ImportReport> {
+  if (contacts.length === 0) throw new ValidationError('the batch has no contacts');
+  const columns = jsonColumns(contacts);
+  const layout = columnLayout(columns, campaignVariables(campaign.config));
+  return importRows(db, campaign, meta, layout, jsonRows(contacts, columns), opts);
+}
+
+async function importRows(
+  db: Db,
+  campaign: ImportCampaign,
+  meta: BatchMeta,
+  layout: ColumnLayout,
+  rows: AsyncIterable<SourceRow> | Iterable<SourceRow>,
+  opts: ImportOptions,
+): Promise<ImportReport> {
+  const context: RowContext = {
+    defaultRegion: campaign.config.defaultRegion,
+    fallbackZone: campaign.config.schedule.timezoneFallback,
+    table: zones(),
+    zoneName: createZoneNameCache(),
+  };
+  return db.transaction().execute(async (trx) => {
+    const batchId = await insertDraftBatch(trx, campaign, meta);
+    const target = { orgId: campaign.orgId, batchId, importedAt: new Date() };
+    const tally = await loadContacts(trx, target, rows, { layout, context, onProgress: opts.onProgress });
+    if (tally.rows === 0) throw new ValidationError('the file has a header but no rows');
+    return tally.toReport(batchId);
+  });
+}
