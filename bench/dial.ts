@@ -1,8 +1,9 @@
 // npm run bench:dial [-- --calls N --concurrency C]
 // Dial setup overhead: N queued attempts go through the real `dial` worker (Postgres claim,
 // call-events emission) into the LiveKit adapter against the local protocol double, where every
-// number answers at once. Setup = job picked up → INVITE sent (claim, call.dialing, createRoom,
-// createDispatch), i.e. what outdial_dial_setup_seconds measures. The double runs in this process,
+// number answers at once. setupMs = job picked up → SIP participant created (what
+// outdial_dial_setup_seconds measures; with an instant answer it is all overhead); inviteMs = job
+// picked up → INVITE sent (claim, call.dialing, createRoom, createDispatch). The double runs in this process,
 // so its HTTP handling shares the CPU with the dialer: figures are an upper bound on our overhead.
 // The same run with the Sim adapter (instant calls) isolates the claim + event emission part.
 // Last stdout line: one JSON object.
@@ -40,7 +41,10 @@ function percentiles(samples: number[]): Percentiles {
 }
 
 interface RunResult {
+  /** outdial_dial_setup_seconds: job picked up → answered (the double answers at once). */
   setupMs: Percentiles;
+  /** Job picked up → INVITE sent. */
+  inviteMs: Percentiles;
   /** Job picked up → job done (includes waiting for the answer, which the double gives at once). */
   jobMs: Percentiles;
   dialsPerSec: number;
@@ -56,6 +60,7 @@ async function run(
   const phones = Array.from({ length: calls }, (_, i) => `+1303${String(i).padStart(6, '0')}9`);
   const { attempts } = await queuedAttempts(rt.db, phones, { recording: false });
   const setup: number[] = [];
+  const invite: number[] = [];
   const dialer = await startDialer({
     db: rt.db,
     connection: rt.redis,
@@ -65,7 +70,10 @@ async function run(
     log: rt.log,
     registry: rt.registry,
     concurrency,
-    metrics: { observeSetup: (_kind, seconds) => void setup.push(seconds * 1000) },
+    metrics: {
+      dialSetup: (seconds) => void setup.push(seconds * 1000),
+      inviteSent: (seconds) => void invite.push(seconds * 1000),
+    },
   });
   const started = performance.now();
   await rt.queues.dial.addBulk(
@@ -83,6 +91,7 @@ async function run(
   await rt.queues.callEvents.obliterate({ force: true });
   return {
     setupMs: percentiles(setup),
+    inviteMs: percentiles(invite),
     jobMs: percentiles(jobs.map((j) => (j.finishedOn ?? 0) - (j.processedOn ?? 0))),
     dialsPerSec: Math.round(calls / seconds),
   };

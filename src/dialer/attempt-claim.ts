@@ -17,6 +17,7 @@ export interface ClaimedAttempt {
   roomName: string;
   phone: string;
   contactName: string | null;
+  timezones: string[];
   variables: Record<string, string>;
   /** campaigns.config as stored; the caller validates it. */
   campaignConfig: unknown;
@@ -53,6 +54,7 @@ export async function claimAttemptForDial(
       'claimed.room_name',
       'contacts.phone',
       'contacts.name',
+      'contacts.timezones',
       'contacts.variables',
       'campaigns.config',
     ])
@@ -68,6 +70,7 @@ export async function claimAttemptForDial(
     roomName: row.room_name ?? roomNameFor(attemptId),
     phone: row.phone,
     contactName: row.name,
+    timezones: row.timezones,
     variables: row.variables,
     campaignConfig: row.config,
   };

@@ -26,6 +26,9 @@ export interface AgentDispatchMetadata {
   maxCallSeconds: number;
   outcomeSchema: Record<string, unknown> | null;
   voice: DialRequest['campaign']['voice'];
+  /** With these the agent's schedule_callback can refuse a time outside the calling window. */
+  timezones: string[];
+  schedule: DialRequest['campaign']['schedule'];
 }
 
 export function agentDispatchMetadata(call: DialRequest): AgentDispatchMetadata {
@@ -46,6 +49,8 @@ export function agentDispatchMetadata(call: DialRequest): AgentDispatchMetadata 
     maxCallSeconds: c.maxCallSeconds,
     outcomeSchema: c.outcomeSchema,
     voice: c.voice,
+    timezones: [...call.timezones],
+    schedule: c.schedule,
   };
 }
 

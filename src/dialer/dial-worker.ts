@@ -25,14 +25,23 @@ export type DialJobResult =
   | { status: 'answered' }
   | { status: 'failed'; outcome: string };
 
+/** Binds events to the attempt and times the dial: INVITE sent, then answered or failed. */
 function callEventsFor(deps: DialProcessorDeps, attemptId: string, startedAt: number): CallEvents {
+  const elapsed = (): number => (performance.now() - startedAt) / 1000;
   let rang = false;
+  let settled = false;
   return {
-    emit: (type, data) => emitCallEvent(deps.callEvents, newCallEvent(type, attemptId, data)),
+    emit: (type, data) => {
+      if (!settled && (type === 'call.answered' || type === 'call.failed')) {
+        settled = true;
+        deps.metrics.dialSetup(elapsed());
+      }
+      return emitCallEvent(deps.callEvents, newCallEvent(type, attemptId, data));
+    },
     ringing: () => {
       if (rang) return;
       rang = true;
-      deps.metrics.observeSetup(deps.telephony.kind, (performance.now() - startedAt) / 1000);
+      deps.metrics.inviteSent?.(elapsed());
     },
   };
 }
@@ -48,6 +57,7 @@ function dialRequest(claimed: ClaimedAttempt, campaign: DialRequest['campaign'])
     phone: claimed.phone,
     roomName: claimed.roomName,
     campaign,
+    timezones: claimed.timezones,
     variables: { name: claimed.contactName ?? '', ...claimed.variables },
   };
 }

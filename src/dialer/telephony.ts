@@ -17,6 +17,8 @@ export interface DialRequest {
   /** `call-<attemptId>`: also written to attempts.room_name before dialling. */
   roomName: string;
   campaign: CampaignConfig;
+  /** The contact's IANA zones (the calling window must be open in all of them). */
+  timezones: readonly string[];
   /** The contact's template variables ({{first_name}} …). */
   variables: Readonly<Record<string, string>>;
 }

@@ -126,6 +126,8 @@ describe('an answered call', () => {
       amd: { enabled: true, onMachine: 'leave_voicemail' },
       voicemailMessage: 'Call us back, Ana.',
       maxCallSeconds: 120,
+      timezones: ['America/New_York'],
+      schedule: expect.objectContaining({ timezoneFallback: 'UTC' }) as unknown,
     });
 
     const [dial] = lk.calls('SIP/CreateSIPParticipant').filter((r) => r.body.roomName === call.roomName);

@@ -82,6 +82,7 @@ export function dialRequest(phone: string, campaign: Partial<CampaignInput> = {}
       schedule: alwaysOpenSchedule,
       ...campaign,
     }),
+    timezones: ['America/New_York'],
     variables: { first_name: 'Ana', store: 'Main St' },
   };
 }

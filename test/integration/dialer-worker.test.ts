@@ -80,7 +80,7 @@ describe('dial worker', () => {
     const events = (await pendingCallEvents(rt.queues.callEvents)).filter((e) => e.attemptId === attemptId);
     expect(events.map((e) => e.type).sort()).toEqual(['call.answered', 'call.dialing']);
     expect(await rt.registry.getSingleMetricAsString('outdial_dial_setup_seconds')).toMatch(
-      /outdial_dial_setup_seconds_count\{telephony="livekit"\} [1-9]/,
+      /outdial_dial_setup_seconds_count [1-9]/,
     );
 
     // A redelivery of the same attempt (a stalled or duplicated job) finds it past queued.
@@ -137,10 +137,14 @@ describe('dial worker', () => {
   });
 
   it('fails a malformed job once, without retrying it', async () => {
-    await rt.queues.dial.add('dial', { attemptId: 'not-a-uuid' }, {
-      jobId: 'malformed',
-      attempts: 3,
-    });
+    await rt.queues.dial.add(
+      'dial',
+      { attemptId: 'not-a-uuid' },
+      {
+        jobId: 'malformed',
+        attempts: 3,
+      },
+    );
     const job = await finished('malformed');
     expect(await job.getState()).toBe('failed');
     expect(job.failedReason).toMatch(/invalid dial job/);

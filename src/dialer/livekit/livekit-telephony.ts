@@ -12,6 +12,7 @@ import {
   ServerError,
   SipClient,
 } from 'livekit-server-sdk';
+import type { CallFailedData } from '../../core/event-data.js';
 import type { Logger } from '../../core/logger.js';
 import { maskPhone } from '../../core/logger.js';
 import {
@@ -86,13 +87,14 @@ export class LiveKitTelephony implements Telephony {
     if (!placed.ok) {
       await this.deleteRoom(call.roomName);
       const { outcome, sipStatus, reason } = placed.failure;
-      await events.emit('call.failed', {
-        roomName: call.roomName,
+      const data: CallFailedData & { roomName: string; stage: string } = {
         outcome,
         sipStatus,
         reason,
+        roomName: call.roomName,
         stage: placed.stage,
-      });
+      };
+      await events.emit('call.failed', data);
       return { kind: 'failed', roomName: call.roomName, failure: placed.failure };
     }
     await events.emit('call.answered', {

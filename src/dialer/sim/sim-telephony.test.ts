@@ -36,6 +36,7 @@ function call(campaign: Partial<CampaignInput> = {}): DialRequest {
     phone: '+12025550001',
     roomName: `call-${attemptId}`,
     campaign: campaignInputSchema.parse({ name: 'c', mode: 'one_way', message: 'Hi', ...campaign }),
+    timezones: ['UTC'],
     variables: {},
   };
 }

@@ -3,7 +3,8 @@
 // completion), emitting the same events a LiveKit call and the agent would. It records every call
 // it places, so tests can prove no attempt was dialled twice and no concurrency limit was exceeded.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptOutcome } from '../../core/domain.js';
+import type { AmdVerdict, AttemptOutcome } from '../../core/domain.js';
+import type { CallCompletedData, CallFailedData } from '../../core/event-data.js';
 import type { Logger } from '../../core/logger.js';
 import { outcomeForSignal, type DialSignal } from '../failure-mapping.js';
 import type { CallEvents, DialRequest, DialResult, Telephony } from '../telephony.js';
@@ -93,7 +94,12 @@ export class SimTelephony implements Telephony {
     if (scenario.fate !== 'human' && scenario.fate !== 'voicemail') {
       const failure = outcomeForSignal(failureSignals[scenario.fate]);
       this.end(record, failure.outcome);
-      await events.emit('call.failed', { roomName: call.roomName, ...failure, stage: 'sip' });
+      const data: CallFailedData & { roomName: string; stage: string } = {
+        ...failure,
+        roomName: call.roomName,
+        stage: 'sip',
+      };
+      await events.emit('call.failed', data);
       return { kind: 'failed', roomName: call.roomName, failure };
     }
     await events.emit('call.answered', { roomName: call.roomName, sipCallId: `SIM_${call.attemptId}` });
@@ -125,18 +131,17 @@ export class SimTelephony implements Telephony {
     const c = call.campaign;
     const capMs = c.maxCallSeconds * 1000;
     const machine = s.fate === 'voicemail';
+    let amd: AmdVerdict | null = null;
     const finish = async (outcome: AttemptOutcome): Promise<AttemptOutcome> => {
-      await events.emit('call.completed', { outcome, durationMs: Date.now() - answeredAt });
+      const data: CallCompletedData = { outcome, durationMs: Date.now() - answeredAt, amd };
+      await events.emit('call.completed', data);
       return outcome;
     };
 
     if (c.amd.enabled) {
       await sleep(s.amdMs);
-      await events.emit('call.amd_result', {
-        result: machine ? 'machine' : 'human',
-        cause: 'sim',
-        decidedAtMs: s.amdMs,
-      });
+      amd = { result: machine ? 'machine' : 'human', cause: 'sim', decidedAtMs: s.amdMs };
+      await events.emit('call.amd_result', { ...amd });
       if (machine && c.amd.onMachine === 'hangup') {
         await events.emit('call.amd_hangup', {});
         return finish('voicemail');
