@@ -1,38 +1,75 @@
-// Coalesces small writes from concurrent jobs into one statement: items added in the same
-// tick (or until `max` arrive) are flushed together and every caller awaits that flush.
-// On a hot path (marking webhook deliveries succeeded) this turns N round trips into one.
+// Group commit for jobs that arrive concurrently: items queue while `maxInFlight` groups are
+// running and go together into the next group (up to `maxGroup`), so a busy worker makes few
+// large transactions and an idle one answers at once. Each caller gets its own item's result.
 
-export interface Batcher<T> {
-  add(item: T): Promise<void>;
+export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+export interface GroupRunner<T, R> {
+  add(item: T): Promise<R>;
 }
 
-export function createBatcher<T>(flush: (items: T[]) => Promise<void>, max = 64): Batcher<T> {
-  let pending: { items: T[]; done: Promise<void>; resolve: () => void; reject: (e: unknown) => void } | null =
-    null;
+interface Waiting<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
 
-  function run(): void {
-    const batch = pending;
-    pending = null;
-    if (!batch) return;
-    flush(batch.items).then(batch.resolve, batch.reject);
+export function createGroupRunner<T, R>(
+  run: (items: T[]) => Promise<Settled<R>[]>,
+  opts: { maxGroup?: number; maxInFlight?: number } = {},
+): GroupRunner<T, R> {
+  const maxGroup = opts.maxGroup ?? 64;
+  const maxInFlight = opts.maxInFlight ?? 1;
+  const queue: Waiting<T, R>[] = [];
+  let inFlight = 0;
+  let scheduled = false;
+
+  function pump(): void {
+    scheduled = false;
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const group = queue.splice(0, maxGroup);
+      inFlight++;
+      run(group.map((w) => w.item))
+        .then(
+          (results) =>
+            group.forEach((w, i) => {
+              const r = results[i] ?? { ok: false, error: new Error('no result for item') };
+              if (r.ok) w.resolve(r.value);
+              else w.reject(r.error);
+            }),
+          (err: unknown) => group.forEach((w) => w.reject(err)),
+        )
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
+    }
   }
 
   return {
-    add(item: T): Promise<void> {
-      if (!pending) {
-        let resolve!: () => void;
-        let reject!: (e: unknown) => void;
-        const done = new Promise<void>((res, rej) => {
-          resolve = res;
-          reject = rej;
-        });
-        pending = { items: [], done, resolve, reject };
-        setImmediate(run);
-      }
-      const batch = pending;
-      batch.items.push(item);
-      if (batch.items.length >= max) run();
-      return batch.done;
+    add(item: T): Promise<R> {
+      return new Promise<R>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        // Wait one turn so that items arriving in the same tick share a group.
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(pump);
+        }
+      });
     },
   };
+}
+
+/** A group runner for writes without results that all succeed or fail together. */
+export function createWriteBatcher<T>(
+  flush: (items: T[]) => Promise<void>,
+  maxGroup = 256,
+): GroupRunner<T, void> {
+  return createGroupRunner<T, void>(
+    async (items) => {
+      await flush(items);
+      return items.map(() => ({ ok: true, value: undefined }));
+    },
+    { maxGroup, maxInFlight: 2 },
+  );
 }

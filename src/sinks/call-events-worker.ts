@@ -1,16 +1,19 @@
-// The `call-events` worker: each job is one event, recorded in one transaction
-// (record-event.ts). After the commit: queue its webhook deliveries, release the attempt's
-// slot lease (which wakes the schedulers), then check the batch. A failure after the commit
-// retries the job, which then stops as a duplicate; the maintenance sweep re-enqueues
-// orphaned deliveries and completes batches, and leases expire on their own.
+// The `call-events` worker. Jobs that arrive together are recorded together: one transaction
+// per group (batcher.ts), events applied in attempt-id order so concurrent groups lock attempt
+// rows in the same order and cannot deadlock. After the commit: queue the webhook deliveries,
+// release the finished attempts' slot leases (which wakes the schedulers), check their batches.
+// If a group fails, its events are retried one transaction each, so one bad event fails alone.
+// A failure after the commit retries the job, which then stops as a duplicate; the maintenance
+// sweep re-enqueues orphaned deliveries and completes batches, and leases expire on their own.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { outdialMetrics } from '../core/metrics-catalog.js';
 import { callEventJobSchema, queueNames, type CallEventJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
+import { createGroupRunner, type Settled } from './batcher.js';
 import { checkBatch } from './batch-checks.js';
 import type { BreakerConfig } from './circuit-breaker.js';
 import { enqueueDeliveries } from './deliveries.js';
-import { recordEvent, type FinishedAttempt } from './record-event.js';
+import { recordEvent, type FinishedAttempt, type Recorded } from './record-event.js';
 import type { NextOpen } from './retry-policy.js';
 
 export interface LeaseReleaser {
@@ -20,54 +23,110 @@ export interface LeaseReleaser {
 export interface CallEventsWorkerOptions {
   nextOpen: NextOpen;
   leases: LeaseReleaser;
+  /** Jobs held at once (default 64); they are recorded in groups of up to `maxGroup` (32). */
   concurrency?: number;
+  maxGroup?: number;
+  /** Groups recorded in parallel (default 4; each holds one pool connection). */
+  maxInFlight?: number;
   breaker?: BreakerConfig;
 }
 
 export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions): Worker<CallEventJob> {
   const metrics = outdialMetrics(rt.registry);
   const log = rt.log.child({ worker: queueNames.callEvents });
+
+  async function record(events: CallEventJob[]): Promise<Recorded[]> {
+    const order = events.map((_, i) => i).sort((a, b) => key(events[a]).localeCompare(key(events[b])));
+    const results = await rt.db.transaction().execute(async (trx) => {
+      const out: Recorded[] = new Array<Recorded>(events.length);
+      for (const i of order) out[i] = await recordEvent(trx, events[i] as CallEventJob, opts.nextOpen);
+      return out;
+    });
+    await afterCommit(results);
+    return results;
+  }
+
+  async function afterCommit(results: Recorded[]): Promise<void> {
+    const stored = results.flatMap((r) => (r.kind === 'stored' ? [r] : []));
+    await enqueueDeliveries(
+      rt.queues.webhooks,
+      stored.flatMap((r) => r.deliveryIds),
+    );
+    const finished = stored.flatMap((r) => (r.finished ? [r.finished] : []));
+    for (const f of finished) {
+      metrics.callsTotal.inc({ outcome: f.outcome });
+      if (!f.contactFinished) metrics.retriesScheduled.inc({ outcome: f.outcome });
+      await opts.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
+    }
+    for (const f of onePerBatch(finished)) {
+      const changes = await checkBatch(rt.db, f, opts.breaker);
+      for (const c of changes)
+        log.info({ batchId: c.body.batchId, type: c.body.type, data: c.body.data }, 'batch.changed');
+      await enqueueDeliveries(
+        rt.queues.webhooks,
+        changes.flatMap((c) => c.deliveryIds),
+      );
+    }
+  }
+
+  async function runGroup(events: CallEventJob[]): Promise<Settled<Recorded>[]> {
+    try {
+      return (await record(events)).map((value) => ({ ok: true, value }));
+    } catch (err) {
+      if (events.length === 1) return [{ ok: false, error: err }];
+      log.warn({ err: (err as Error).message, size: events.length }, 'events.group_failed');
+      return Promise.all(
+        events.map((e) =>
+          record([e]).then(
+            ([value]) =>
+              value ? { ok: true as const, value } : { ok: false as const, error: new Error('no result') },
+            (error: unknown) => ({ ok: false as const, error }),
+          ),
+        ),
+      );
+    }
+  }
+
+  const runner = createGroupRunner(runGroup, {
+    maxGroup: opts.maxGroup ?? 32,
+    maxInFlight: opts.maxInFlight ?? 4,
+  });
   const worker = new Worker<CallEventJob>(
     queueNames.callEvents,
     async (job: Job<CallEventJob>) => {
       const parsed = callEventJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`invalid call event: ${parsed.error.message}`);
       const ev = parsed.data;
-      const rec = await rt.db.transaction().execute((trx) => recordEvent(trx, ev, opts.nextOpen));
+      const rec = await runner.add(ev);
       if (rec.kind === 'skipped') {
         log.debug(
           { eventId: ev.id, type: ev.type, attemptId: ev.attemptId, reason: rec.reason },
           'event.skipped',
         );
-        return;
       }
-      await enqueueDeliveries(rt.queues.webhooks, rec.deliveryIds);
-      if (rec.finished) await afterFinish(rt, opts, rec.finished);
     },
-    {
-      connection: rt.redis,
-      prefix: rt.prefix,
-      concurrency: opts.concurrency ?? 16,
-    },
+    { connection: rt.redis, prefix: rt.prefix, concurrency: opts.concurrency ?? 64 },
   );
   worker.on('failed', (job, err) =>
     log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'event.failed'),
   );
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker.error'));
+  return worker;
+}
 
-  async function afterFinish(r: Runtime, o: CallEventsWorkerOptions, f: FinishedAttempt): Promise<void> {
-    metrics.callsTotal.inc({ outcome: f.outcome });
-    if (!f.contactFinished) metrics.retriesScheduled.inc({ outcome: f.outcome });
-    await o.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
-    const changes = await checkBatch(r.db, f, o.breaker);
-    for (const c of changes) {
-      log.info({ batchId: c.body.batchId, type: c.body.type, data: c.body.data }, 'batch.changed');
-    }
-    await enqueueDeliveries(
-      r.queues.webhooks,
-      changes.flatMap((c) => c.deliveryIds),
+function key(ev: CallEventJob | undefined): string {
+  return ev?.attemptId ?? ev?.batchId ?? '';
+}
+
+/** One check per batch: completion needs any finished contact, the breaker needs any finish. */
+function onePerBatch(finished: FinishedAttempt[]): FinishedAttempt[] {
+  const byBatch = new Map<string, FinishedAttempt>();
+  for (const f of finished) {
+    const seen = byBatch.get(f.batchId);
+    byBatch.set(
+      f.batchId,
+      seen ? { ...seen, contactFinished: seen.contactFinished || f.contactFinished } : f,
     );
   }
-
-  return worker;
+  return [...byBatch.values()];
 }

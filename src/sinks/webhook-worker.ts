@@ -4,17 +4,18 @@
 // 410 Gone. The row is the truth; a job is only a reminder to look at it.
 import { Worker, type Job } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
+import { createDb } from '../core/db/client.js';
 import { outdialMetrics } from '../core/metrics-catalog.js';
 import { queueNames, webhookJobSchema, type WebhookJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { DEV_ENCRYPTION_KEY, decryptSecret } from '../core/secrets.js';
 import { defaultBackoff, nextRetryAt, type BackoffConfig } from './backoff.js';
-import { createBatcher } from './batcher.js';
+import { createGroupRunner, createWriteBatcher } from './batcher.js';
 import { enqueueRetry } from './deliveries.js';
 import { createAgents, postSigned, type SendResult } from './http-send.js';
 import { RefusedAddressError, resolveAllowed, systemResolver, type Resolver } from './ssrf.js';
 import {
-  claimDelivery,
+  claimDeliveries,
   disableEndpoint,
   markFailed,
   markSucceeded,
@@ -29,6 +30,20 @@ export interface WebhookWorkerOptions {
   random?: () => number;
   allowPrivate?: boolean;
   resolve?: Resolver;
+  /** Connections of the worker's own pool (default 8). */
+  poolMax?: number;
+}
+
+/**
+ * The worker's own pool, with synchronous_commit off: delivery bookkeeping (claim, result) is
+ * written several times per delivery, and waiting for a WAL flush each time halves throughput.
+ * A Postgres crash can lose the last few milliseconds of it, which means a webhook is sent
+ * again: delivery is at least once anyway, and receivers deduplicate by webhook-id.
+ */
+function deliveryDb(url: string, max: number): ReturnType<typeof createDb> {
+  const u = new URL(url);
+  u.searchParams.set('options', '-c synchronous_commit=off');
+  return createDb(u.toString(), { max });
 }
 
 export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {}): Worker<WebhookJob> {
@@ -42,7 +57,16 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
   const log = rt.log.child({ worker: queueNames.webhooks });
   const agents = createAgents();
   const signers = new Map<string, { enc: string; signer: Webhook }>();
-  const succeeded = createBatcher((items: { id: string; status: number }[]) => markSucceeded(rt.db, items));
+  const { db, pool } = deliveryDb(rt.config.DATABASE_URL, opts.poolMax ?? 8);
+  // Claims and success marks of concurrent jobs share statements (one round trip per group).
+  const claims = createGroupRunner(
+    async (ids: string[]) => {
+      const rows = new Map((await claimDeliveries(db, ids, timeoutMs + 5_000)).map((d) => [d.id, d]));
+      return ids.map((id) => ({ ok: true as const, value: rows.get(id) }));
+    },
+    { maxGroup: 128, maxInFlight: 2 },
+  );
+  const succeeded = createWriteBatcher((items: { id: string; status: number }[]) => markSucceeded(db, items));
 
   function signerFor(d: ClaimedDelivery): Webhook {
     const hit = signers.get(d.endpoint_id);
@@ -83,14 +107,14 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
     }
     const error = r.error ?? `HTTP ${r.status}`;
     if (r.status === 410) {
-      await disableEndpoint(rt.db, d.endpoint_id, 'receiver answered 410 Gone');
-      await markFailed(rt.db, { id: d.id, statusCode: 410, error, retryAt: null });
+      await disableEndpoint(db, d.endpoint_id, 'receiver answered 410 Gone');
+      await markFailed(db, { id: d.id, statusCode: 410, error, retryAt: null });
       metrics.webhookDeliveries.inc({ status: 'dead' });
       log.warn({ deliveryId: d.id, endpointId: d.endpoint_id }, 'webhook.endpoint_disabled');
       return;
     }
     const retryAt = nextRetryAt(d.attempts, d.created_at, new Date(), random, backoff);
-    await markFailed(rt.db, { id: d.id, statusCode: r.status, error, retryAt });
+    await markFailed(db, { id: d.id, statusCode: r.status, error, retryAt });
     metrics.webhookDeliveries.inc({ status: retryAt ? 'failed' : 'dead' });
     log.info(
       { deliveryId: d.id, endpointId: d.endpoint_id, attempts: d.attempts, error, dead: !retryAt },
@@ -103,10 +127,10 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
     queueNames.webhooks,
     async (job: Job<WebhookJob>) => {
       const { deliveryId } = webhookJobSchema.parse(job.data);
-      const d = await claimDelivery(rt.db, deliveryId, timeoutMs + 5_000);
+      const d = await claims.add(deliveryId);
       if (!d) return;
       if (!d.endpoint_live) {
-        await markFailed(rt.db, {
+        await markFailed(db, {
           id: d.id,
           statusCode: null,
           error: 'endpoint disabled or deleted',
@@ -126,6 +150,7 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
   worker.on('closed', () => {
     agents.http.destroy();
     agents.https.destroy();
+    pool.end().catch((err: Error) => log.warn({ err: err.message }, 'pool.close_failed'));
   });
   return worker;
 }

@@ -16,21 +16,23 @@ export interface ClaimedDelivery {
   endpoint_live: boolean;
 }
 
-export async function claimDelivery(
+/** Claims every delivery among `ids` that is due and unsent; the others are left alone. */
+export async function claimDeliveries(
   db: Db,
-  id: string,
+  ids: readonly string[],
   leaseMs: number,
-): Promise<ClaimedDelivery | undefined> {
+): Promise<ClaimedDelivery[]> {
+  if (ids.length === 0) return [];
   const r = await sql<ClaimedDelivery>`
     update webhook_deliveries d
        set attempts = d.attempts + 1, next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
       from webhook_endpoints e
-     where d.id = ${id} and e.id = d.endpoint_id
+     where d.id = any(${ids}::uuid[]) and e.id = d.endpoint_id
        and d.status in ('pending', 'failed')
        and d.next_attempt_at <= now() + interval '1 second'
     returning d.id, d.endpoint_id, d.event_id, d.payload, d.attempts, d.created_at, e.url, e.secret_enc,
               (e.enabled and e.deleted_at is null) as endpoint_live`.execute(db);
-  return r.rows[0];
+  return r.rows;
 }
 
 export async function markSucceeded(db: Db, ids: readonly { id: string; status: number }[]): Promise<void> {
