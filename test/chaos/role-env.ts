@@ -12,11 +12,10 @@ export interface RoleEnvInput {
   encryptionKey: string;
   logLevel: string;
   simSeed: number;
-  sim: { ringMs: readonly [number, number]; amdMs: readonly [number, number]; talkMs: readonly [number, number]; voicemailMs: readonly [number, number] };
+  /** Factor on the Sim's default ring/AMD/talk/voicemail durations. */
+  simTimeScale: number;
   callsDir: string;
 }
-
-const range = ([min, max]: readonly [number, number]): string => `${min}-${max}`;
 
 export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string> {
   return {
@@ -31,10 +30,9 @@ export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string>
     OUTDIAL_TELEPHONY: 'sim',
     LOG_LEVEL: e.logLevel,
     OUTDIAL_SIM_SEED: String(e.simSeed),
-    OUTDIAL_SIM_RING_MS: range(e.sim.ringMs),
-    OUTDIAL_SIM_AMD_MS: range(e.sim.amdMs),
-    OUTDIAL_SIM_TALK_MS: range(e.sim.talkMs),
-    OUTDIAL_SIM_VOICEMAIL_MS: range(e.sim.voicemailMs),
+    OUTDIAL_SIM_TIME_SCALE: String(e.simTimeScale),
     OUTDIAL_SIM_CALL_LOG_DIR: e.callsDir,
+    // The harness stops roles at the end with SIGTERM and waits; calls are short.
+    OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS: '20',
   };
 }

@@ -276,7 +276,7 @@ async function main(): Promise<number> {
           encryptionKey: ENCRYPTION_KEY,
           logLevel: opts.logLevel,
           simSeed: seed,
-          sim: form.sim,
+          simTimeScale: form.simTimeScale,
           callsDir,
         }),
       onCrash: (e) => say(`${e.role}#${e.index} (pid ${e.pid}) exited on its own (code ${e.code}, signal ${e.signal}); restarting`),

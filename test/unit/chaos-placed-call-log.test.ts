@@ -31,6 +31,7 @@ function request(attemptId: string): DialRequest {
     phone: '+12025550100',
     roomName: `call-${attemptId}`,
     campaign,
+    timezones: ['UTC'],
     variables: {},
   };
 }
