@@ -13,9 +13,11 @@ describe('group runner', () => {
   });
 
   it('fails only the items whose result failed', async () => {
-    const runner = createGroupRunner(async (items: number[]) =>
-      items.map((x) =>
-        x % 2 ? { ok: true as const, value: x } : { ok: false as const, error: new Error(`bad ${x}`) },
+    const runner = createGroupRunner((items: number[]) =>
+      Promise.resolve(
+        items.map((x) =>
+          x % 2 ? { ok: true as const, value: x } : { ok: false as const, error: new Error(`bad ${x}`) },
+        ),
       ),
     );
     const results = await Promise.allSettled([runner.add(1), runner.add(2)]);
