@@ -54,7 +54,13 @@ afterAll(async () => {
 describe('SIP trunk at start-up', () => {
   it('creates the trunk once when several dialers start together, and records its id', async () => {
     const before = lk.calls('SIP/CreateSIPOutboundTrunk').length;
-    const spec = { ...trunkSpec, name: 'outdial-concurrent', numbers: ['+12025550199'] };
+    const spec = {
+      ...trunkSpec,
+      name: 'outdial-concurrent',
+      numbers: ['+12025550199'],
+      username: 'trunk-user',
+      password: 'trunk-pass',
+    };
     const own = { trunk: { create: spec }, trunkKey: 'concurrent' };
     await Promise.all([1, 2, 3].map(() => adapter(own).start()));
     const created = lk.calls('SIP/CreateSIPOutboundTrunk').slice(before);
@@ -65,6 +71,8 @@ describe('SIP trunk at start-up', () => {
         address: 'sip.example.test',
         numbers: ['+12025550199'],
         transport: 'SIP_TRANSPORT_TCP',
+        authUsername: 'trunk-user',
+        authPassword: 'trunk-pass',
       },
     });
     const row = await t.db
