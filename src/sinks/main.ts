@@ -3,6 +3,7 @@
 // code with short timeouts. Shutdown closes workers first; the runtime closes queues and pools.
 import type { Worker } from 'bullmq';
 import { nextOpen as windowNextOpen } from '../core/calling-window.js';
+import { createSlotLeases } from '../core/leases.js';
 import type { Runtime } from '../core/runtime.js';
 import {
   startCallEventsWorker,
@@ -14,7 +15,8 @@ import type { NextOpen } from './retry-policy.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
 
 export interface SinksOptions {
-  leases: LeaseReleaser;
+  /** Default: the schedulers' slot leases on rt.redis (release is idempotent and wakes them). */
+  leases?: LeaseReleaser;
   nextOpen?: NextOpen;
   callEvents?: Omit<CallEventsWorkerOptions, 'nextOpen' | 'leases'>;
   webhooks?: WebhookWorkerOptions;
@@ -29,11 +31,11 @@ export interface Sinks {
   close(): Promise<void>;
 }
 
-export async function startSinks(rt: Runtime, opts: SinksOptions): Promise<Sinks> {
+export async function startSinks(rt: Runtime, opts: SinksOptions = {}): Promise<Sinks> {
   const callEvents = startCallEventsWorker(rt, {
     ...opts.callEvents,
     nextOpen: opts.nextOpen ?? windowNextOpen,
-    leases: opts.leases,
+    leases: opts.leases ?? createSlotLeases(rt.redis, rt.keys),
   });
   const webhooks = startWebhookWorker(rt, opts.webhooks);
   const maintenance = opts.maintenance === false ? null : await startMaintenance(rt, opts.maintenance);

@@ -57,13 +57,14 @@ export async function insertEndpoint(db: Db, orgId: string, url: string, events:
   return { endpoint: row, secret };
 }
 
-export function recordingLeases(): LeaseReleaser & { released: string[] } {
+/** Records released attempt ids, then passes the release on to `inner` (the real leases) if given. */
+export function recordingLeases(inner?: LeaseReleaser): LeaseReleaser & { released: string[] } {
   const released: string[] = [];
   return {
     released,
-    release(a) {
+    async release(a) {
       released.push(a.attemptId);
-      return Promise.resolve();
+      await inner?.release(a);
     },
   };
 }

@@ -2,6 +2,7 @@
 // retries and finishes on the contact, duplicates and reordering, opt-out, batch completion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/core/db/client.js';
+import { createSlotLeases, type SlotLeases } from '../../src/core/leases.js';
 import { startSinks, type Sinks } from '../../src/sinks/main.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -12,12 +13,15 @@ let rt: TestRuntime;
 let sinks: Sinks;
 let orgId: string;
 let campaignId: string;
-const leases = recordingLeases();
+let slots: SlotLeases;
+let leases: ReturnType<typeof recordingLeases>;
 
 beforeAll(async () => {
   rt = await createTestRuntime('sinks_lifecycle');
   orgId = (await insertOrg(rt.db)).org.id;
   campaignId = (await insertCampaign(rt.db, orgId)).campaign.id;
+  slots = createSlotLeases(rt.redis, rt.keys);
+  leases = recordingLeases(slots);
   sinks = await startSinks(rt, { leases, maintenance: false });
 });
 
@@ -63,6 +67,10 @@ describe('a completed call', () => {
   it('finishes the attempt and the contact, releases the lease and completes the batch', async () => {
     const { batch, contacts, attempts } = await setup();
     const a = attempts[0]!;
+    const limits = { org: 10, batch: 5, system: 100 };
+    expect(await slots.acquire({ orgId, batchId: batch.id, attemptId: a.id, limits, ttlMs: 60_000 })).toBe(
+      true,
+    );
     const t0 = new Date(Date.now() - 60_000);
     await emit(rt, 'call.answered', a.id, {}, { occurredAt: t0 });
     await waitFor(async () => (await eventsOf(rt.db, a.id)).length === 1);
@@ -97,6 +105,8 @@ describe('a completed call', () => {
       next_attempt_at: null,
     });
     await waitFor(() => leases.released.includes(a.id), { what: 'lease released' });
+    const active = await slots.active({ orgIds: [orgId], batchIds: [batch.id] });
+    expect(active.batch.get(batch.id)).toBe(0);
     const b = await waitFor(() =>
       rt.db
         .selectFrom('batches')
