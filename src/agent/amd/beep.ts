@@ -58,6 +58,8 @@ export function dominantTone(
 export interface BeepDetector {
   /** Feeds one block (startMs is its start); returns the beep onset on the hop that confirms it. */
   push(block: Int16Array, startMs: number, levelDb: number): number | null;
+  /** True while a confirmed beep is still sounding. */
+  readonly sounding: boolean;
 }
 
 export function createBeepDetector(p: BeepParams, sampleRate: number, blockMs: number): BeepDetector {
@@ -68,6 +70,9 @@ export function createBeepDetector(p: BeepParams, sampleRate: number, blockMs: n
   let reported = false;
 
   return {
+    get sounding() {
+      return run !== null && reported;
+    },
     push(block, startMs, levelDb) {
       if (!p.enabled) return null;
       window.copyWithin(0, blockLen);
