@@ -11,6 +11,8 @@ import {
   type LeaseReleaser,
 } from './call-events-worker.js';
 import { startMaintenance, type Maintenance, type MaintenanceOptions } from './maintenance.js';
+import { createObjectStore } from './object-store.js';
+import { runRetention } from './retention.js';
 import type { NextOpen } from './retry-policy.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
 
@@ -38,7 +40,18 @@ export async function startSinks(rt: Runtime, opts: SinksOptions = {}): Promise<
     leases: opts.leases ?? createSlotLeases(rt.redis, rt.keys),
   });
   const webhooks = startWebhookWorker(rt, opts.webhooks);
-  const maintenance = opts.maintenance === false ? null : await startMaintenance(rt, opts.maintenance);
+  const store = createObjectStore(rt.config);
+  if (!store)
+    rt.log.warn(
+      'sinks.no_object_store: recordings are kept past retention until S3_ACCESS_KEY/S3_SECRET_KEY are set',
+    );
+  const maintenance =
+    opts.maintenance === false
+      ? null
+      : await startMaintenance(rt, {
+          retention: (r) => runRetention(r.db, store, r.log),
+          ...opts.maintenance,
+        });
   await Promise.all([callEvents.waitUntilReady(), webhooks.waitUntilReady()]);
   rt.log.info({ role: 'sinks' }, 'sinks.started');
   return {
