@@ -62,13 +62,11 @@ describe('Sim batch through the dial worker', () => {
         opts: { jobId: a.attemptId },
       })),
       // Redeliveries of the first ten, as a stalled-job recovery would produce.
-      ...attempts
-        .slice(0, 10)
-        .map((a) => ({
-          name: 'dial',
-          data: { attemptId: a.attemptId },
-          opts: { jobId: `${a.attemptId}-dup` },
-        })),
+      ...attempts.slice(0, 10).map((a) => ({
+        name: 'dial',
+        data: { attemptId: a.attemptId },
+        opts: { jobId: `${a.attemptId}-dup` },
+      })),
     ];
     await rt.queues.dial.addBulk(jobs);
     await waitFor(async () => (await rt.queues.dial.getJobCounts('completed')).completed === jobs.length, {
