@@ -92,9 +92,12 @@ async function runPhases(port: CallPort, meta: DispatchMetadata, record: CallRec
 }
 
 /** Runs the call and emits its closing events; returns the record for logging. */
-export async function runCall(port: CallPort, meta: DispatchMetadata): Promise<{ record: CallRecord; ending: CallEnding }> {
-  const record = createCallRecord(port.now());
-  record.answeredAt = record.joinedAt;
+export async function runCall(
+  port: CallPort,
+  meta: DispatchMetadata,
+  record: CallRecord = createCallRecord(port.now()),
+): Promise<{ record: CallRecord; ending: CallEnding }> {
+  record.answeredAt ??= port.now();
   let ending: CallEnding;
   try {
     ending = await runPhases(port, meta, record);

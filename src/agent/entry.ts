@@ -1,0 +1,116 @@
+// One dispatched job = one call. Reads the brief, connects, waits for the callee (the dialer
+// dials with waitUntilAnswered, so the callee joining is the answer), runs the call flow over
+// LiveKit, and always ends by deleting the room, which hangs up the phone leg.
+import { AutoSubscribe, type JobContext, type VAD } from '@livekit/agents';
+import type { RemoteParticipant } from '@livekit/rtc-node';
+import { loadAgentConfig } from '../core/agent-config.js';
+import { scheduleSchema, type Schedule } from '../core/campaign.js';
+import { loadConfig, type Config } from '../core/config.js';
+import type { EventType } from '../core/domain.js';
+import { emitCallEvent, newCallEvent } from '../core/events.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { createQueue, queueNames, type CallEventJob } from '../core/queues.js';
+import { createRedis } from '../core/redis.js';
+import { AMD_SAMPLE_RATE, audioFrames, calleeAudioTrack, calleeGone } from './callee-audio.js';
+import { runCall, type CallPort } from './call-flow.js';
+import { createCallRecord } from './call-record.js';
+import { parseDispatchMetadata, type DispatchMetadata } from './dispatch-metadata.js';
+import { converse, createSpeaker, type LiveSessionDeps } from './live-session.js';
+import { agentMetricsKey, redisObserver } from './metrics-relay.js';
+import { oneWayProviders, twoWayProviders } from './providers.js';
+
+/** The SIP participant's identity, as the dialer names it. */
+export const CALLEE_IDENTITY = 'callee';
+
+function scheduleOf(meta: DispatchMetadata): Schedule | null {
+  const parsed = meta.schedule === undefined ? null : scheduleSchema.safeParse(meta.schedule);
+  return parsed?.success ? parsed.data : null;
+}
+
+function deadlineAfter(ms: number, ctx: JobContext): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    ctx.addShutdownCallback(() => {
+      clearTimeout(timer);
+      return Promise.resolve();
+    });
+  });
+}
+
+/** The callee's audio, opened on first read so a missing track fails inside the call flow. */
+function lazyFrames(ctx: JobContext, callee: RemoteParticipant): AsyncIterator<Int16Array> & { close(): Promise<void> } {
+  let frames: ReturnType<typeof audioFrames> | null = null;
+  return {
+    async next() {
+      frames ??= audioFrames(await calleeAudioTrack(ctx.room, callee), AMD_SAMPLE_RATE);
+      return frames.next();
+    },
+    close: () => frames?.close() ?? Promise.resolve(),
+  };
+}
+
+async function runAnsweredCall(ctx: JobContext, meta: DispatchMetadata, config: Config, log: Logger, vad: VAD | undefined): Promise<void> {
+  const agentConfig = loadAgentConfig();
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  const queue = createQueue<CallEventJob>(queueNames.callEvents, redis, config.OUTDIAL_REDIS_PREFIX);
+  const observer = redisObserver(redis, agentMetricsKey(config.OUTDIAL_REDIS_PREFIX), (err) =>
+    log.warn({ err: err.message }, 'agent.metrics_push_failed'),
+  );
+  const emit = async (type: EventType, data: Record<string, unknown>): Promise<void> => {
+    try {
+      await emitCallEvent(queue, newCallEvent(type, meta.attemptId, data));
+      log.info({ type }, 'agent.event');
+    } catch (err) {
+      // A lost event must be visible; the call itself goes on.
+      log.error({ type, err: (err as Error).message }, 'agent.event_failed');
+    }
+  };
+  const callee = await ctx.waitForParticipant(CALLEE_IDENTITY);
+  const now = () => new Date();
+  const record = createCallRecord(now());
+  const frames = lazyFrames(ctx, callee);
+  const deps: LiveSessionDeps = { room: ctx.room, calleeIdentity: CALLEE_IDENTITY, log, observer, now };
+  const speaker = createSpeaker(() => oneWayProviders(meta, config, agentConfig), record, deps);
+  const port: CallPort = {
+    audio: frames,
+    sampleRate: AMD_SAMPLE_RATE,
+    say: (text) => speaker.say(text),
+    converse: (path, rec) => {
+      if (!vad) return Promise.reject(new Error('two-way call without a VAD: prewarm did not load Silero'));
+      const providers = { ...twoWayProviders(meta, config, agentConfig, vad), vad };
+      const schedule = scheduleOf(meta);
+      return converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule }, deps);
+    },
+    emit,
+    calleeGone: calleeGone(ctx.room, CALLEE_IDENTITY),
+    deadline: deadlineAfter(meta.maxCallSeconds * 1000, ctx),
+    now,
+    onAmdVerdict: (v) => observer.observe({ metric: 'amd_decision', result: v.result, seconds: v.decidedAtMs / 1000 }),
+  };
+  try {
+    const { ending } = await runCall(port, meta, record);
+    log.info({ ending: ending.kind, amd: record.amd?.result ?? null }, 'agent.call_finished');
+  } finally {
+    await Promise.allSettled([speaker.close(), frames.close()]);
+    await queue.close();
+    redis.disconnect();
+  }
+}
+
+/** The job entry: the default export of main.ts hands every dispatched job to this. */
+export async function callEntry(ctx: JobContext, vad: VAD | undefined): Promise<void> {
+  const config = loadConfig();
+  const base = createLogger({ level: config.LOG_LEVEL, name: 'agent' });
+  const meta = parseDispatchMetadata(ctx.job.metadata);
+  const log = base.child({ attemptId: meta.attemptId, batchId: meta.batchId, orgId: meta.orgId });
+  try {
+    await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
+    await runAnsweredCall(ctx, meta, config, log, vad);
+  } catch (err) {
+    // No callee (the dial failed and the dialer reported it) or a broken room: nothing to report here.
+    log.warn({ err: (err as Error).message }, 'agent.job_failed');
+  } finally {
+    await ctx.deleteRoom();
+    ctx.shutdown('call ended');
+  }
+}

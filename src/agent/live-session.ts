@@ -1,0 +1,114 @@
+// The AgentSession side of a live call: a speak-only session for one-way messages and
+// voicemail, a full session for two-way conversations. Mirrors what the session hears and says
+// into the CallRecord and reports turn latency. Created only after the AMD verdict, so nothing
+// is said to a machine by mistake.
+import { voice, type VAD } from '@livekit/agents';
+import type { Room } from '@livekit/rtc-node';
+import type { Schedule } from '../core/campaign.js';
+import type { Logger } from '../core/logger.js';
+import { CallerAgent } from './caller-agent.js';
+import { addTranscript, type CallRecord } from './call-record.js';
+import type { CallPath } from './policy.js';
+import type { AgentObserver } from './metrics-relay.js';
+import type { VoiceProviders } from './providers.js';
+import { turnLatencySeconds } from './session-metrics.js';
+import { createCallTools } from './tools.js';
+
+export interface LiveSessionDeps {
+  room: Room;
+  calleeIdentity: string;
+  log: Logger;
+  observer: AgentObserver;
+  now(): Date;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const inner = (err as { error?: unknown } | null)?.error;
+  return inner instanceof Error ? inner.message : JSON.stringify(err);
+}
+
+function mirrorTranscript(session: voice.AgentSession, record: CallRecord, deps: LiveSessionDeps): void {
+  session.on(voice.AgentSessionEventTypes.UserInputTranscribed, (ev) => {
+    if (ev.isFinal) addTranscript(record, 'callee', ev.transcript, deps.now());
+  });
+  session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
+    if (ev.item.type !== 'message' || ev.item.role !== 'assistant') return;
+    addTranscript(record, 'agent', ev.item.textContent ?? '', deps.now());
+    const latency = turnLatencySeconds(ev.item.metrics);
+    if (latency !== null) deps.observer.observe({ metric: 'turn_latency', seconds: latency });
+  });
+  session.on(voice.AgentSessionEventTypes.Error, (ev) => {
+    deps.log.warn({ err: describeError(ev.error) }, 'agent.session_error');
+  });
+}
+
+async function startSession(session: voice.AgentSession, agent: voice.Agent, deps: LiveSessionDeps): Promise<void> {
+  await session.start({
+    agent,
+    room: deps.room,
+    // The call flow owns hang-up handling and room deletion.
+    inputOptions: { participantIdentity: deps.calleeIdentity, closeOnDisconnect: false },
+  });
+}
+
+/** Speak-only: one session, made on the first say() and reused; providers are built only then. */
+export function createSpeaker(providers: () => VoiceProviders, record: CallRecord, deps: LiveSessionDeps) {
+  let session: voice.AgentSession | null = null;
+  return {
+    async say(text: string): Promise<void> {
+      if (!session) {
+        session = new voice.AgentSession({ tts: providers().tts });
+        mirrorTranscript(session, record, deps);
+        await startSession(session, new voice.Agent({ instructions: 'Speak only the given text.' }), deps);
+      }
+      await session.say(text, { allowInterruptions: false }).waitForPlayout();
+    },
+    async close(): Promise<void> {
+      await session?.close();
+    },
+  };
+}
+
+export interface ConverseOptions {
+  path: Extract<CallPath, { kind: 'converse' }>;
+  record: CallRecord;
+  providers: VoiceProviders & { vad: VAD };
+  outcomeSchema: Record<string, unknown> | null;
+  timezones: readonly string[];
+  schedule: Schedule | null;
+}
+
+/** Runs the conversation; resolves once an end_call/opt_out goodbye has played, or the callee left. */
+export async function converse(opts: ConverseOptions, deps: LiveSessionDeps): Promise<'ended' | 'user_hangup'> {
+  const session = new voice.AgentSession({ ...opts.providers, userAwayTimeout: null });
+  mirrorTranscript(session, opts.record, deps);
+  let endRequested = false;
+  const finished = new Promise<'ended' | 'user_hangup'>((resolve, reject) => {
+    session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
+      // The goodbye comes with or after the tool call; once the agent is back to listening it is done.
+      if (endRequested && (ev.newState === 'listening' || ev.newState === 'idle')) resolve('ended');
+    });
+    session.on(voice.AgentSessionEventTypes.Close, (ev) => {
+      if (ev.reason === String(voice.CloseReason.PARTICIPANT_DISCONNECTED)) resolve('user_hangup');
+      else if (ev.error) reject(new Error(`session closed: ${describeError(ev.error)}`));
+      else resolve('ended');
+    });
+  });
+  const tools = createCallTools({
+    record: opts.record,
+    outcomeSchema: opts.outcomeSchema,
+    timezones: opts.timezones,
+    schedule: opts.schedule,
+    now: () => deps.now(),
+    endCall: () => {
+      endRequested = true;
+    },
+  });
+  try {
+    await startSession(session, new CallerAgent({ instructions: opts.path.instructions, greeting: opts.path.greeting, tools }), deps);
+    return await finished;
+  } finally {
+    await session.close();
+  }
+}

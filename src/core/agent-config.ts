@@ -1,0 +1,33 @@
+// Environment the voice agent needs beyond config.ts: provider base URLs (for self-hosted or
+// fake providers) and default models and voice. Parsed once by the agent at start, like config.ts.
+// Added by the agent work as a separate, additive file so config.ts stays the lead's.
+import { z } from 'zod';
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+export const agentConfigSchema = z.object({
+  DEEPGRAM_BASE_URL: optionalNonEmpty,
+  CARTESIA_BASE_URL: optionalNonEmpty,
+  OUTDIAL_STT_MODEL: z.string().default('nova-3'),
+  OUTDIAL_LLM_MODEL: z.string().default('gpt-4.1-mini'),
+  OUTDIAL_TTS_MODEL: z.string().default('sonic-2'),
+  /** Cartesia voice id; unset keeps the plugin's default voice. */
+  OUTDIAL_TTS_VOICE: optionalNonEmpty,
+  OUTDIAL_AGENT_LANGUAGE: z.string().default('en'),
+  /** Port of the agent worker's health/metrics HTTP server (the LiveKit worker's own). */
+  OUTDIAL_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+});
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
+  const parsed = agentConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid agent configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
