@@ -100,7 +100,8 @@ async function speak(phrase: string, v: Voice): Promise<Float64Array> {
   const band = v.sampleRate === 8000 ? ['sinc', '300-3400'] : ['sinc', '100-7000'];
   const raw = await run(
     'sox',
-    ['-t', 'wav', '-', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-c', '1', '-r', String(v.sampleRate), '-',
+    // -R -D: no random dither, so the same seed gives the same bytes.
+    ['-R', '-D', '-t', 'wav', '-', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-c', '1', '-r', String(v.sampleRate), '-',
       'silence', '1', '0.01', '-45d', 'reverse', 'silence', '1', '0.01', '-45d', 'reverse', ...band, 'gain', '-n', String(v.peakDb)],
     wav,
   );
@@ -206,7 +207,7 @@ async function renderFile(plan: Plan, rand: Rand, outDir: string): Promise<Corpu
   label.durationMs = Math.round((audio.length * 1000) / rate);
   const pcm = toInt16(audio);
   const encoding = label.encoding === 'mulaw' ? ['-e', 'u-law', '-b', '8'] : ['-e', 'signed-integer', '-b', '16'];
-  await run('sox', ['-t', 'raw', '-e', 'signed-integer', '-b', '16', '-c', '1', '-r', String(rate), '-', ...encoding, join(outDir, label.file)],
+  await run('sox', ['-R', '-D', '-t', 'raw', '-e', 'signed-integer', '-b', '16', '-c', '1', '-r', String(rate), '-', ...encoding, join(outDir, label.file)],
     Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
   return label;
 }
