@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   const seconds = Number(values.seconds ?? 15);
   const rt = await createTestRuntime('bench_webhooks', {
     OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'error',
   });
   try {
     const orgId = (await insertOrg(rt.db)).org.id;

@@ -56,11 +56,14 @@ function finishPatch(base: AttemptUpdate, current: AttemptSnapshot, ev: PatchEve
   const type = ev.type === 'call.failed' ? 'call.failed' : 'call.completed';
   const outcome = finishingOutcome(type, ev.data);
   const d = ev.data;
-  const answeredAt = current.answered_at;
+  // The agent reports when it saw the answer; it fills the gap if call.answered never arrived.
+  const reported = typeof d.answeredAt === 'string' ? new Date(d.answeredAt) : null;
+  const answeredAt = current.answered_at ?? (reported && !Number.isNaN(reported.getTime()) ? reported : null);
   const duration =
     num(d.durationMs) ?? (answeredAt ? Math.max(0, ev.occurredAt.getTime() - answeredAt.getTime()) : null);
   const update: AttemptUpdate = {
     ...base,
+    ...(answeredAt && !current.answered_at ? { answered_at: answeredAt } : {}),
     outcome,
     ended_at: ev.occurredAt,
     duration_ms: duration === null ? null : Math.round(duration),

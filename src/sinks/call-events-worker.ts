@@ -13,7 +13,7 @@ import { createGroupRunner, type Settled } from './batcher.js';
 import { checkBatch } from './batch-checks.js';
 import type { BreakerConfig } from './circuit-breaker.js';
 import { enqueueDeliveries } from './deliveries.js';
-import { recordEvent, type FinishedAttempt, type Recorded } from './record-event.js';
+import { recordEvents, type FinishedAttempt, type Recorded } from './record-event.js';
 import type { NextOpen } from './retry-policy.js';
 
 export interface LeaseReleaser {
@@ -37,11 +37,10 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
 
   async function record(events: CallEventJob[]): Promise<Recorded[]> {
     const order = events.map((_, i) => i).sort((a, b) => key(events[a]).localeCompare(key(events[b])));
-    const results = await rt.db.transaction().execute(async (trx) => {
-      const out: Recorded[] = new Array<Recorded>(events.length);
-      for (const i of order) out[i] = await recordEvent(trx, events[i] as CallEventJob, opts.nextOpen);
-      return out;
-    });
+    const sorted = order.map((i) => events[i] as CallEventJob);
+    const recorded = await rt.db.transaction().execute((trx) => recordEvents(trx, sorted, opts.nextOpen));
+    const results: Recorded[] = new Array<Recorded>(events.length);
+    order.forEach((i, k) => (results[i] = recorded[k] as Recorded));
     await afterCommit(results);
     return results;
   }
@@ -56,6 +55,7 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
     for (const f of finished) {
       metrics.callsTotal.inc({ outcome: f.outcome });
       if (!f.contactFinished) metrics.retriesScheduled.inc({ outcome: f.outcome });
+      if (f.answeredMs !== null) metrics.callDuration.observe({ mode: f.mode }, f.answeredMs / 1000);
       await opts.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
     }
     for (const f of onePerBatch(finished)) {

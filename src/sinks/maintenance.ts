@@ -66,6 +66,8 @@ export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {
     { connection: rt.redis, prefix: rt.prefix, concurrency: 1 },
   );
   worker.on('error', (err) => log.warn({ err: err.message }, 'worker.error'));
+  // A worker closed while still connecting rejects internally with "Connection is closed".
+  await worker.waitUntilReady();
   return {
     queue,
     worker,

@@ -123,6 +123,9 @@ describe('a completed call', () => {
       .where('attempt_id', 'is', null)
       .execute();
     expect(batchEvents.map((e) => e.type)).toEqual(['batch.completed']);
+    const metrics = await rt.registry.metrics();
+    expect(metrics).toMatch(/outdial_calls_total\{outcome="completed"\} [1-9]/);
+    expect(metrics).toMatch(/outdial_call_duration_seconds_count\{mode="one_way"\} [1-9]/);
   });
 });
 

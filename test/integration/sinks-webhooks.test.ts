@@ -2,6 +2,8 @@
 // the `standardwebhooks` package: outages, 500s, timeouts, 410 Gone, dead letters and replay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSinks, type Sinks } from '../../src/sinks/main.js';
+import { sweep } from '../../src/sinks/maintenance.js';
+import { recordCallEvent } from '../../src/sinks/store/call-events.js';
 import { insertBatch, insertCampaign, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
@@ -170,5 +172,42 @@ describe('webhook delivery', () => {
     const wanted = await emit(rt, 'batch.completed', null, {}, { batchId: batch.id });
     await allIn(endpoint.id, 'succeeded', 1);
     expect(rx.received.map((r) => r.id)).toEqual([wanted.id]);
+  });
+
+  it('re-sends a stored delivery whose job was lost, from the maintenance sweep', async () => {
+    const { orgId, batch, endpoint, rx } = await scene();
+    const id = crypto.randomUUID();
+    // Stored with its delivery row, but the process died before queueing the job.
+    await recordCallEvent(rt.db, {
+      id,
+      type: 'batch.started',
+      occurredAt: new Date().toISOString(),
+      orgId,
+      campaignId: batch.campaign_id,
+      batchId: batch.id,
+      contactId: null,
+      attemptId: null,
+      data: {},
+    });
+    expect(await sweep(rt, 0)).toMatchObject({ requeued: 1 });
+    await allIn(endpoint.id, 'succeeded', 1);
+    expect(rx.successes().get(id)).toBe(1);
+  });
+
+  it('counts deliveries by status and times them on the registry', async () => {
+    const count = async (status: string) => {
+      const m = (await rt.registry.getSingleMetric('outdial_webhook_deliveries_total')?.get())?.values ?? [];
+      return m.find((v) => v.labels.status === status)?.value ?? 0;
+    };
+    const before = { ok: await count('succeeded'), dead: await count('dead') };
+    const good = await scene(() => 200);
+    const gone = await scene(() => 410);
+    await emit(rt, 'batch.started', null, {}, { batchId: good.batch.id });
+    await emit(rt, 'batch.started', null, {}, { batchId: gone.batch.id });
+    await allIn(good.endpoint.id, 'succeeded', 1);
+    await allIn(gone.endpoint.id, 'dead', 1);
+    expect(await count('succeeded')).toBe(before.ok + 1);
+    expect(await count('dead')).toBe(before.dead + 1);
+    expect(await rt.registry.metrics()).toMatch(/outdial_webhook_delivery_seconds_count [1-9]/);
   });
 });

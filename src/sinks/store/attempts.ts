@@ -13,8 +13,13 @@ export interface LockedAttempt extends Attempt {
   batch_status: BatchStatus;
 }
 
-export async function lockAttempt(db: Db, attemptId: string): Promise<LockedAttempt | undefined> {
-  return db
+/** Locks the attempts in id order (so concurrent groups cannot deadlock) and reads what events need. */
+export async function lockAttempts(
+  db: Db,
+  attemptIds: readonly string[],
+): Promise<Map<string, LockedAttempt>> {
+  if (attemptIds.length === 0) return new Map();
+  const rows = await db
     .selectFrom('attempts as a')
     .innerJoin('contacts as c', 'c.id', 'a.contact_id')
     .innerJoin('campaigns as cp', 'cp.id', 'a.campaign_id')
@@ -27,9 +32,11 @@ export async function lockAttempt(db: Db, attemptId: string): Promise<LockedAtte
       'cp.config as campaign_config',
       'b.status as batch_status',
     ])
-    .where('a.id', '=', attemptId)
+    .where('a.id', 'in', [...attemptIds])
+    .orderBy('a.id')
     .forUpdate('a')
-    .executeTakeFirst();
+    .execute();
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 export async function updateAttempt(db: Db, attemptId: string, update: AttemptUpdate): Promise<void> {
