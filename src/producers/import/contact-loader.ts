@@ -1,21 +1,33 @@
-// Rows → contacts, streamed: rows are normalised and de-duplicated in file order, gathered into
-// chunks, and each chunk is written while the next one is being parsed (at most one chunk in
-// flight), so Postgres and the parser work at the same time and memory holds two chunks plus
-// the set of numbers seen. The first occurrence of a number wins; later ones count as duplicates.
+// Rows → contacts, streamed in three overlapping stages: the main thread reads rows and
+// batches their phone cells to the phone parser (worker threads on large imports), finishes
+// each batch in file order (zones, variables, de-duplication), and writes full chunks to
+// Postgres while the next ones are parsed (at most one chunk in flight). Memory holds a few
+// batches plus the set of numbers seen. The first occurrence of a number wins.
 import { ImportTally } from './import-report.js';
 import { normaliseRow, type ColumnLayout, type ContactDraft, type RowContext } from './contact-row.js';
 import { chunkJson, insertContactChunk, type ChunkTarget, type Trx } from './contact-writer.js';
+import type { PhoneResult } from './phone.js';
+import { createPhonePool, inlinePhoneParser, type PhoneParser } from './phone-pool.js';
+import { PhoneSet } from './phone-set.js';
 
 export type SourceRow = { line: number; fields: readonly string[] } | { line: number; reason: string };
 
-export const CHUNK_ROWS = 5000;
+export const CHUNK_ROWS = 2000;
+const BATCH_ROWS = 1000;
+/** Batches handed to the parser and not yet finished: enough to keep two workers busy. */
+const MAX_STAGED = 4;
+/** Below this many rows, starting worker threads costs more than it saves. */
+export const POOL_AFTER_ROWS = 10_000;
 
 type Settled = { ok: true } | { ok: false; error: unknown };
+type Staged = { rows: SourceRow[]; phones: Promise<PhoneResult[]> };
 
 export interface LoadOptions {
   layout: ColumnLayout;
   context: RowContext;
   onProgress?: ((rows: number) => void) | undefined;
+  /** Override the parser choice (tests); by default a pool once the file is large. */
+  phoneParser?: () => PhoneParser;
 }
 
 export async function loadContacts(
@@ -24,48 +36,88 @@ export async function loadContacts(
   rows: AsyncIterable<SourceRow> | Iterable<SourceRow>,
   opts: LoadOptions,
 ): Promise<ImportTally> {
-  const tally = new ImportTally();
-  // E.164 has at most 15 digits, exact in a double: a number per phone is far smaller than a string.
-  const seen = new Set<number>();
-  let chunk: ContactDraft[] = [];
-  let inFlight: Promise<Settled> | undefined;
+  const sink = new ChunkSink(trx, target, opts);
+  let parser: PhoneParser = inlinePhoneParser;
+  const staged: Staged[] = [];
+  let batch: SourceRow[] = [];
+  const stage = () => {
+    const raws = batch.map((r) => ('fields' in r ? (r.fields[opts.layout.phone] ?? '') : ''));
+    staged.push({ rows: batch, phones: parser.parse(raws, opts.context.defaultRegion) });
+    batch = [];
+  };
+  try {
+    for await (const row of rows) {
+      sink.tally.rows++;
+      batch.push(row);
+      if (batch.length < BATCH_ROWS) continue;
+      if (parser === inlinePhoneParser && sink.tally.rows >= POOL_AFTER_ROWS) parser = (opts.phoneParser ?? createPhonePool)();
+      stage();
+      while (staged.length > MAX_STAGED) await sink.finish(staged.shift()!);
+    }
+    stage();
+    for (let s = staged.shift(); s; s = staged.shift()) await sink.finish(s);
+    return await sink.close();
+  } finally {
+    await parser.close();
+  }
+}
 
-  const flush = async () => {
-    const json = chunkJson(chunk);
-    chunk = [];
-    await settle(inFlight);
-    inFlight = insertContactChunk(trx, target, json).then(
+/** Finishes staged batches in file order and writes them in chunks. */
+class ChunkSink {
+  readonly tally = new ImportTally();
+  private readonly seen = new PhoneSet();
+  private chunk: ContactDraft[] = [];
+  private inFlight: Promise<Settled> | undefined;
+
+  constructor(
+    private readonly trx: Trx,
+    private readonly target: ChunkTarget,
+    private readonly opts: LoadOptions,
+  ) {}
+
+  async finish(s: Staged): Promise<void> {
+    const phones = await s.phones;
+    for (let i = 0; i < s.rows.length; i++) {
+      const row = s.rows[i]!;
+      const outcome =
+        'reason' in row
+          ? { ok: false as const, reason: row.reason }
+          : normaliseRow(row.fields, row.line, this.opts.layout, this.opts.context, phones[i]);
+      if (!outcome.ok) {
+        this.tally.reject(row.line, outcome.reason);
+        continue;
+      }
+      if (!this.seen.add(outcome.contact.phone)) {
+        this.tally.duplicates++;
+        continue;
+      }
+      this.chunk.push(outcome.contact);
+      if (this.chunk.length >= CHUNK_ROWS) await this.flush();
+    }
+  }
+
+  async close(): Promise<ImportTally> {
+    if (this.chunk.length > 0) await this.flush();
+    await settle(this.inFlight);
+    this.opts.onProgress?.(this.tally.rows);
+    return this.tally;
+  }
+
+  private async flush(): Promise<void> {
+    const json = chunkJson(this.chunk);
+    this.chunk = [];
+    await settle(this.inFlight);
+    this.inFlight = insertContactChunk(this.trx, this.target, json).then(
       (counts): Settled => {
-        tally.accepted += counts.accepted;
-        tally.suppressed += counts.suppressed;
+        this.tally.accepted += counts.accepted;
+        this.tally.suppressed += counts.suppressed;
         return { ok: true };
       },
       // Held, not dropped: rethrown by settle() at the next flush or at the end.
       (error: unknown): Settled => ({ ok: false, error }),
     );
-    opts.onProgress?.(tally.rows);
-  };
-
-  for await (const row of rows) {
-    tally.rows++;
-    const outcome = 'reason' in row ? { ok: false as const, reason: row.reason } : normaliseRow(row.fields, row.line, opts.layout, opts.context);
-    if (!outcome.ok) {
-      tally.reject(row.line, outcome.reason);
-      continue;
-    }
-    const key = Number(outcome.contact.phone.slice(1));
-    if (seen.has(key)) {
-      tally.duplicates++;
-      continue;
-    }
-    seen.add(key);
-    chunk.push(outcome.contact);
-    if (chunk.length >= CHUNK_ROWS) await flush();
+    this.opts.onProgress?.(this.tally.rows);
   }
-  if (chunk.length > 0) await flush();
-  await settle(inFlight);
-  opts.onProgress?.(tally.rows);
-  return tally;
 }
 
 async function settle(p: Promise<Settled> | undefined): Promise<void> {

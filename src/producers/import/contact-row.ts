@@ -4,7 +4,7 @@
 // every other column is a template variable kept under its own spelling.
 import { UnprocessableError, ValidationError } from '../../core/errors.js';
 import type { TzSource } from '../../core/db/schema.js';
-import { normalisePhone } from './phone.js';
+import { normalisePhone, type PhoneResult } from './phone.js';
 import { zonesForNumber, type ResolvedZones, type ZoneTable } from './time-zones.js';
 
 /** A cell longer than this is data nobody meant to dial with; the row is refused, not the file. */
@@ -72,7 +72,14 @@ export function columnLayout(header: readonly string[], requiredVariables: reado
   return { names, phone, timezone: find('timezone'), name: find('name'), variables };
 }
 
-export function normaliseRow(fields: readonly string[], line: number, layout: ColumnLayout, ctx: RowContext): RowOutcome {
+/** `parsedPhone`: the phone cell already parsed (by the phone pool); parsed here when absent. */
+export function normaliseRow(
+  fields: readonly string[],
+  line: number,
+  layout: ColumnLayout,
+  ctx: RowContext,
+  parsedPhone?: PhoneResult,
+): RowOutcome {
   if (fields.length !== layout.names.length) {
     return { ok: false, reason: `expected ${layout.names.length} fields, found ${fields.length}` };
   }
@@ -81,7 +88,7 @@ export function normaliseRow(fields: readonly string[], line: number, layout: Co
       return { ok: false, reason: `column "${layout.names[i]}" is longer than ${MAX_CELL_CHARS} characters` };
     }
   }
-  const phone = normalisePhone(fields[layout.phone]!, ctx.defaultRegion);
+  const phone = parsedPhone ?? normalisePhone(fields[layout.phone]!, ctx.defaultRegion);
   if (!phone.ok) return phone;
   const explicit = layout.timezone >= 0 ? fields[layout.timezone]!.trim() : '';
   let zones: ResolvedZones;

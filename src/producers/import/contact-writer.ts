@@ -44,20 +44,9 @@ export interface ChunkTarget {
   importedAt: Date;
 }
 
-/** Short keys: the chunk's JSON is most of the bytes sent to Postgres. */
-interface ContactJson {
-  p: string;
-  z: readonly string[];
-  s: string;
-  n: string | null;
-  v: Record<string, string>;
-  l: number;
-}
-
+/** The chunk as JSON: ContactDraft's own keys are the record columns json_to_recordset reads. */
 export function chunkJson(contacts: readonly ContactDraft[]): string {
-  return JSON.stringify(
-    contacts.map((c): ContactJson => ({ p: c.phone, z: c.zones, s: c.source, n: c.name, v: c.variables, l: c.line })),
-  );
+  return JSON.stringify(contacts);
 }
 
 /** Inserts one chunk of distinct, new numbers; returns how many went in as pending / suppressed. */
@@ -69,10 +58,11 @@ export async function insertContactChunk(
   const { rows } = await sql<{ accepted: number; suppressed: number }>`
     with inserted as (
       insert into contacts (org_id, batch_id, phone, timezones, tz_source, name, variables, line, status, next_attempt_at)
-      select ${target.orgId}::uuid, ${target.batchId}::uuid, r.p, r.z, r.s, r.n, r.v, r.l,
+      select ${target.orgId}::uuid, ${target.batchId}::uuid, r.phone, r.zones, r.source, r.name, r.variables, r.line,
              case when d.phone is null then 'pending' else 'suppressed' end, ${target.importedAt}::timestamptz
-      from json_to_recordset(${json}::json) as r(p text, z text[], s text, n text, v jsonb, l integer)
-      left join dnc d on d.org_id = ${target.orgId}::uuid and d.phone = r.p
+      from json_to_recordset(${json}::json)
+        as r(line integer, phone text, zones text[], source text, name text, variables jsonb)
+      left join dnc d on d.org_id = ${target.orgId}::uuid and d.phone = r.phone
       returning status
     )
     select count(*) filter (where status = 'pending')::int as accepted,

@@ -4,7 +4,7 @@
 // The caller owns `body`: on failure it is unpiped, never destroyed, so an HTTP handler can
 // still answer on the same connection.
 import type { Readable } from 'node:stream';
-import { CsvError, parse, type Info } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { ValidationError } from '../../core/errors.js';
 import { UploadGuard } from './upload-guard.js';
 
@@ -15,18 +15,22 @@ export interface CsvRecord {
 
 export async function* csvRecords(body: Readable, opts: { maxBytes: number }): AsyncGenerator<CsvRecord> {
   const guard = new UploadGuard(opts.maxBytes);
-  const parser = parse({ bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+  // Blank lines come through as [''] and are dropped here, so every physical line is seen and
+  // counted (csv-parse's own `info` costs an object copy per record and miscounts CRLF in quotes).
+  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true });
   const forwardBodyError = (err: Error) => guard.destroy(err);
   body.on('error', forwardBodyError);
   guard.on('error', (err) => parser.destroy(err));
   body.pipe(guard).pipe(parser);
   const lines = new LineCounter();
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      yield { line: lines.startOf(item.record, item.info.lines), fields: item.record };
+    for await (const fields of parser as AsyncIterable<string[]>) {
+      const line = lines.startOf(fields);
+      if (fields.length === 1 && fields[0] === '') continue;
+      yield { line, fields };
     }
   } catch (err) {
-    throw err instanceof CsvError ? fileError(err, lines.lastLine) : err;
+    throw err instanceof CsvError ? fileError(err, lines.next) : err;
   } finally {
     body.unpipe(guard);
     body.off('error', forwardBodyError);
@@ -35,39 +39,35 @@ export async function* csvRecords(body: Readable, opts: { maxBytes: number }): A
   }
 }
 
-/**
- * csv-parse reports the line a record *ends* on and counts "\r\n" inside a quoted field as two
- * lines; subtracting the breaks inside the record and the CRLF surplus of earlier records gives
- * the physical line the record starts on.
- */
+/** Physical line each record starts on: one line per record plus the line breaks inside its fields. */
 export class LineCounter {
-  private crlfSurplus = 0;
-  lastLine = 0;
+  /** Where the next record starts: after a parse error, the line of the record that broke it. */
+  next = 1;
 
-  startOf(fields: readonly string[], endLineAsParsed: number): number {
+  startOf(fields: readonly string[]): number {
+    const line = this.next;
     let breaks = 0;
-    let crlf = 0;
     for (const f of fields) {
-      if (f.indexOf('\n') < 0 && f.indexOf('\r') < 0) continue;
-      breaks += count(f, '\n') + count(f, '\r');
-      crlf += count(f, '\r\n');
+      if (f.indexOf('\n') >= 0 || f.indexOf('\r') >= 0) breaks += lineBreaks(f);
     }
-    const line = endLineAsParsed - breaks - this.crlfSurplus;
-    this.crlfSurplus += crlf;
-    this.lastLine = line;
+    this.next = line + 1 + breaks;
     return line;
   }
 }
 
-function count(s: string, needle: string): number {
+/** "\r\n", "\r" and "\n" each end one line. */
+function lineBreaks(s: string): number {
   let n = 0;
-  for (let i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + needle.length)) n++;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 10 || (c === 13 && s.charCodeAt(i + 1) !== 10)) n++;
+  }
   return n;
 }
 
-function fileError(err: CsvError, lastLine: number): ValidationError {
+function fileError(err: CsvError, line: number): ValidationError {
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') {
-    return new ValidationError(`unbalanced quotes: a quoted field opened after line ${lastLine} is never closed`);
+    return new ValidationError(`unbalanced quotes: the record starting on line ${line} opens a quote that is never closed`, { line });
   }
-  return new ValidationError(`malformed CSV after line ${lastLine}: ${err.message}`, { csvCode: err.code });
+  return new ValidationError(`malformed CSV in the record starting on line ${line}: ${err.message}`, { line, csvCode: err.code });
 }

@@ -11,8 +11,28 @@ import { deserialize } from 'bson';
 import { IANAZone } from 'luxon';
 import type { TzSource } from '../../core/db/schema.js';
 
-/** Longest-prefix table: digits of the E.164 number (no "+") → zones. */
-export type ZoneTable = ReadonlyMap<string, readonly string[]>;
+/** Longest-prefix table over the digits of E.164 numbers (no "+"), with a memo of answers. */
+export class ZoneTable {
+  /** Only the first `maxPrefix` digits can change the answer, so they are the memo's key. */
+  private readonly maxPrefix: number;
+  private readonly memo = new Map<string, PrefixMatch | null>();
+
+  constructor(private readonly prefixes: ReadonlyMap<string, readonly string[]>) {
+    this.maxPrefix = Math.max(0, ...[...prefixes.keys()].map((k) => k.length));
+  }
+
+  match(digits: string): PrefixMatch | undefined {
+    const key = digits.slice(0, this.maxPrefix);
+    const known = this.memo.get(key);
+    if (known !== undefined) return known ?? undefined;
+    const found = longestPrefixMatch(this.prefixes, key);
+    // Bounded: a file of random numbers from everywhere must not grow it without end.
+    if (this.memo.size < MEMO_LIMIT) this.memo.set(key, found ?? null);
+    return found;
+  }
+}
+
+const MEMO_LIMIT = 200_000;
 
 export interface ResolvedZones {
   zones: readonly string[];
@@ -42,7 +62,7 @@ export function loadZoneTable(): ZoneTable {
     }
     if (zones.length > 0) table.set(prefix, zones);
   }
-  return table;
+  return new ZoneTable(table);
 }
 
 export interface PrefixMatch {
@@ -50,8 +70,11 @@ export interface PrefixMatch {
   zones: readonly string[];
 }
 
-export function longestPrefixMatch(table: ZoneTable, digits: string): PrefixMatch | undefined {
-  for (let len = Math.min(digits.length, 12); len > 0; len--) {
+export function longestPrefixMatch(
+  table: ReadonlyMap<string, readonly string[]>,
+  digits: string,
+): PrefixMatch | undefined {
+  for (let len = digits.length; len > 0; len--) {
     const prefix = digits.slice(0, len);
     const zones = table.get(prefix);
     if (zones) return { prefix, zones };
@@ -69,7 +92,7 @@ export function zonesForNumber(
   callingCode: string,
   fallback: string,
 ): ResolvedZones {
-  const match = longestPrefixMatch(table, e164.slice(1));
+  const match = table.match(e164.slice(1));
   if (!match) return { zones: [fallback], source: 'fallback' };
   if (match.prefix.length <= callingCode.length && match.zones.length > 1) {
     return { zones: [fallback], source: 'country_fallback' };
