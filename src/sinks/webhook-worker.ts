@@ -78,7 +78,10 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
   }
 
   async function send(d: ClaimedDelivery): Promise<SendResult> {
-    const url = new URL(d.url);
+    const url = URL.canParse(d.url) ? new URL(d.url) : null;
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      return { status: null, error: 'endpoint URL is not http(s)' };
+    }
     let addr;
     try {
       addr = await resolveAllowed(url.hostname, allowPrivate, resolve);
@@ -140,7 +143,12 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
         return;
       }
       const stop = metrics.webhookDelivery.startTimer();
-      const result = await send(d);
+      // Anything that goes wrong while sending (even a secret that no longer decrypts) is a
+      // failed try: it is retried with backoff and dead-lettered in the end, never lost.
+      const result = await send(d).catch((err: Error) => ({
+        status: null,
+        error: `internal: ${err.message}`,
+      }));
       stop();
       await settle(d, result);
     },
