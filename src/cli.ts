@@ -1,12 +1,45 @@
 // `outdial <command>`: maps commands to role entry points and client commands. Each role's
-// start function receives its dependencies explicitly (src/core/runtime.ts).
-import { Command } from 'commander';
+// start function receives its dependencies explicitly (src/core/runtime.ts); this file and
+// src/roles.ts are the only places that know every role.
+import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './core/config.js';
 import { createDb } from './core/db/client.js';
 import { migrateToLatest } from './core/db/migrate.js';
+import { onShutdown } from './core/health.js';
+import { createLogger } from './core/logger.js';
+import { createRuntime } from './core/runtime.js';
+import { parseRoles, startRoles, type RoleName } from './roles.js';
 
 const program = new Command();
 program.name('outdial').description('Queue-driven campaign dialer').showHelpAfterError();
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number ≥ 0');
+  return n;
+}
+
+/** Runs roles in this process until SIGTERM/SIGINT, then drains them (calls in flight finish). */
+async function serve(roles: readonly RoleName[], port?: number): Promise<void> {
+  const config = loadConfig();
+  const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL, name: roles.join('+') }) });
+  const running = await startRoles(rt, roles, { port: port ?? config.PORT, opsPort: port ?? config.PORT });
+  rt.log.info({ roles, apiUrl: running.apiUrl }, 'outdial.started');
+  onShutdown(
+    ['SIGTERM', 'SIGINT'],
+    async () => {
+      await running.close();
+      await rt.close();
+    },
+    { log: rt.log, timeoutMs: config.OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS * 1000 },
+  );
+}
 
 program
   .command('migrate')
@@ -20,6 +53,69 @@ program
     } finally {
       await db.destroy();
     }
+  });
+
+program
+  .command('serve')
+  .description('run several roles in one process (development, single host)')
+  .option('--roles <list>', 'comma-separated roles', 'api,scheduler,dialer,sinks')
+  .option('--port <port>', 'HTTP port (default PORT)', positiveInt)
+  .action(async (o: { roles: string; port?: number }) => serve(parseRoles(o.roles), o.port));
+
+const roleHelp: Record<RoleName, string> = {
+  api: 'REST API, Bull Board, /metrics, LiveKit webhooks',
+  scheduler: 'time-zone-aware admission under concurrency limits, and the reconciler',
+  dialer: 'the dial worker: places calls through LiveKit SIP or the Sim adapter',
+  sinks: 'call events → outcomes, retries, audit log, signed webhooks',
+};
+for (const role of Object.keys(roleHelp) as RoleName[]) {
+  program
+    .command(role)
+    .description(roleHelp[role])
+    .option('--port <port>', 'HTTP port for the API or for /metrics and health (default PORT)', positiveInt)
+    .action(async (o: { port?: number }) => serve([role], o.port));
+}
+
+program
+  .command('agent')
+  .description('the LiveKit Agents worker (needs LIVEKIT_URL and provider keys); args after -- go to the agents CLI')
+  .allowUnknownOption()
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    const { runAgentWorker } = await import('./agent/main.js');
+    await runAgentWorker(args);
+  });
+
+program
+  .command('demo')
+  .description('run a whole demo campaign on the Sim telephony adapter')
+  .option('--contacts <n>', 'generate n contacts per batch instead of examples/contacts.csv', positiveInt)
+  .option('--until-done', 'exit 0 once every contact is finished or waiting, printing a JSON summary last')
+  .option('--seed <n>', 'seed of the Sim adapter and generated contacts', positiveInt)
+  .option('--time-scale <x>', 'factor on simulated call durations (1 = realistic)', nonNegative)
+  .option('--port <port>', 'API port (default PORT, or a free one)', positiveInt)
+  .option('--timeout <seconds>', 'with --until-done, give up after this long', positiveInt, 600)
+  .action(
+    async (o: { contacts?: number; untilDone?: boolean; seed?: number; timeScale?: number; port?: number; timeout: number }) => {
+      const { runDemoCommand } = await import('./demo/run.js');
+      process.exitCode = await runDemoCommand({
+        ...(o.contacts === undefined ? {} : { contacts: o.contacts }),
+        ...(o.seed === undefined ? {} : { seed: o.seed }),
+        ...(o.timeScale === undefined ? {} : { timeScale: o.timeScale }),
+        ...(o.port === undefined ? {} : { port: o.port }),
+        untilDone: o.untilDone ?? false,
+        timeoutMs: o.timeout * 1000,
+      });
+    },
+  );
+
+program
+  .command('amd')
+  .description('run answering-machine detection over WAV files; one JSON line per file')
+  .argument('<files...>')
+  .action(async (files: string[]) => {
+    const { runAmdCli } = await import('./agent/amd-cli.js');
+    process.exitCode = await runAmdCli(files, (line) => console.log(line));
   });
 
 try {

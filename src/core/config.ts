@@ -20,9 +20,16 @@ export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   OUTDIAL_ADMIN_TOKEN: optionalNonEmpty,
+  /** Bull Board shows queues and jobs but refuses every action (retry, clean, pause, remove). */
+  OUTDIAL_BULLBOARD_READONLY: bool.default(false),
   /** 32+ character secret used to encrypt webhook secrets at rest. */
   OUTDIAL_ENCRYPTION_KEY: optionalNonEmpty,
   OUTDIAL_TELEPHONY: z.enum(['sim', 'livekit']).default('sim'),
+  /** Sim adapter: seed of every call's fate, and a factor on its ring/AMD/talk durations (0 = instant). */
+  OUTDIAL_SIM_SEED: z.coerce.number().int().default(1),
+  OUTDIAL_SIM_TIME_SCALE: z.coerce.number().min(0).max(100).default(1),
+  /** Sim adapter: a directory where every placed call is appended (durable across processes, for audits). */
+  OUTDIAL_SIM_CALL_LOG_DIR: optionalNonEmpty,
   LIVEKIT_URL: optionalNonEmpty,
   LIVEKIT_API_KEY: optionalNonEmpty,
   LIVEKIT_API_SECRET: optionalNonEmpty,
@@ -45,6 +52,8 @@ export const configSchema = z.object({
   OPENAI_API_KEY: optionalNonEmpty,
   OPENAI_BASE_URL: optionalNonEmpty,
   CARTESIA_API_KEY: optionalNonEmpty,
+  /** How long a role may drain on SIGTERM (calls in flight finish) before it exits anyway. */
+  OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().positive().default(330),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

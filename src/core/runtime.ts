@@ -14,6 +14,8 @@ export interface Queues {
   dial: Queue<DialJob>;
   callEvents: Queue<CallEventJob>;
   webhooks: Queue<WebhookJob>;
+  /** The schedulers' admission tick (a BullMQ job scheduler); its jobs carry no data. */
+  scheduler: Queue<Record<string, never>>;
 }
 
 export interface Runtime {
@@ -45,6 +47,7 @@ export function createRuntime(
     dial: createQueue<DialJob>(queueNames.dial, redis, prefix),
     callEvents: createQueue<CallEventJob>(queueNames.callEvents, redis, prefix),
     webhooks: createQueue<WebhookJob>(queueNames.webhooks, redis, prefix),
+    scheduler: createQueue<Record<string, never>>(queueNames.scheduler, redis, prefix),
   };
   for (const q of Object.values(queues) as Queue[]) {
     q.on('error', (err: Error) => log.warn({ err: err.message, queue: q.name }, 'queue.error'));

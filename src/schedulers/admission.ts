@@ -1,0 +1,216 @@
+// One admission cycle: runnable batches round-robin → free slots (org, batch, system, trunk CPS)
+// → due contacts claimed FOR UPDATE SKIP LOCKED → window and DNC re-checked at this instant →
+// leases taken (all three or none, per attempt) → attempts created as `queued` → `dial` jobs with
+// jobId = attempt id and `call.queued` events. A contact is admitted only inside its window; this
+// module is the only writer of attempts.status = queued. Limits hold across any number of
+// schedulers because the lease script, not this arithmetic, is the guard.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { isOpen, nextOpen } from '../core/calling-window.js';
+import { scheduleSchema, type Schedule } from '../core/campaign.js';
+import type { Db } from '../core/db/client.js';
+import { newCallEvent } from '../core/events.js';
+import type { SlotLeases, TrunkBuckets } from '../core/leases.js';
+import type { OutdialMetrics } from '../core/metrics-catalog.js';
+import type { Runtime } from '../core/runtime.js';
+import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
+import { createAttempts, finishDncContacts, rescheduleContacts, type NewAttempt } from './sql/admit-contacts.js';
+import { activateDueBatches } from './sql/batch-status.js';
+import { claimDueContacts, lockRunningBatches, type ClaimedContact } from './sql/claim-contacts.js';
+import { runnableBatches, type RunnableBatch } from './sql/runnable-batches.js';
+
+/** Extra lease time beyond ring + max call, so a slow final event never frees a live call's slot. */
+export const LEASE_MARGIN_MS = 60_000;
+/** A window that never opens again (within nextOpen's horizon) is looked at again after this long. */
+const NEVER_OPEN_RECHECK_MS = 24 * 3600_000;
+
+export interface AdmissionDeps {
+  rt: Runtime;
+  leases: SlotLeases;
+  buckets: TrunkBuckets;
+  metrics: OutdialMetrics;
+  now?: () => Date;
+}
+
+export interface CycleResult {
+  admitted: number;
+  rescheduled: number;
+  dnc: number;
+}
+
+const scheduleCache = new Map<string, Schedule>();
+function scheduleOf(b: RunnableBatch): Schedule {
+  let s = scheduleCache.get(b.scheduleJson);
+  if (!s) {
+    s = scheduleSchema.parse(JSON.parse(b.scheduleJson));
+    if (scheduleCache.size > 1000) scheduleCache.clear();
+    scheduleCache.set(b.scheduleJson, s);
+  }
+  return s;
+}
+
+export function leaseTtlMs(b: Pick<RunnableBatch, 'ringTimeoutSeconds' | 'maxCallSeconds'>): number {
+  return (b.ringTimeoutSeconds + b.maxCallSeconds) * 1000 + LEASE_MARGIN_MS;
+}
+
+/** How many contacts each batch may claim now, bounded by every limit and the trunks' CPS buckets. */
+async function quotas(deps: AdmissionDeps, batches: RunnableBatch[], cycle: number) {
+  const { rt, leases, buckets } = deps;
+  const orgIds = [...new Set(batches.map((b) => b.orgId))];
+  const active = await leases.active({ orgIds, batchIds: batches.map((b) => b.id) });
+  const demands: BatchDemand[] = rotate(batches, cycle).map((b) => ({
+    batchId: b.id,
+    orgId: b.orgId,
+    trunkId: b.trunkId,
+    batchLimit: b.batchLimit,
+    batchActive: active.batch.get(b.id) ?? 0,
+    due: b.due,
+  }));
+  const orgs = new Map(batches.map((b) => [b.orgId, { limit: b.orgLimit, active: active.org.get(b.orgId) ?? 0 }]));
+  const slots = allocateSlots({ batches: demands, orgs, system: { limit: rt.config.OUTDIAL_MAX_ACTIVE_CALLS, active: active.system } });
+  const perTrunk = new Map<string, { cps: number; want: number }>();
+  for (const b of batches) {
+    const t = perTrunk.get(b.trunkId) ?? { cps: b.cps, want: 0 };
+    t.want += slots.get(b.id) ?? 0;
+    perTrunk.set(b.trunkId, t);
+  }
+  const tokens = new Map<string, number>();
+  for (const [trunk, t] of perTrunk) tokens.set(trunk, await buckets.take(trunk, t.cps, t.want));
+  return { quota: fitToTokens(demands, slots, tokens), tokens, perTrunk, active };
+}
+
+interface Sorted {
+  admit: ClaimedContact[];
+  moves: { contactId: string; at: Date }[];
+  dnc: ClaimedContact[];
+}
+
+function sortClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, now: Date): Sorted {
+  const out: Sorted = { admit: [], moves: [], dnc: [] };
+  for (const c of claimed) {
+    if (c.dnc) {
+      out.dnc.push(c);
+      continue;
+    }
+    const schedule = scheduleOf(byId.get(c.batchId)!);
+    if (isOpen(c.timezones, schedule, now)) out.admit.push(c);
+    else {
+      const at = nextOpen(c.timezones, schedule, now) ?? new Date(now.getTime() + NEVER_OPEN_RECHECK_MS);
+      out.moves.push({ contactId: c.id, at });
+    }
+  }
+  return out;
+}
+
+/** Takes leases batch by batch; returns the contacts that got one, with their attempt ids. */
+async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Map<string, RunnableBatch>) {
+  const granted: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }[] = [];
+  const groups = new Map<string, ClaimedContact[]>();
+  for (const c of admit) groups.set(c.batchId, [...(groups.get(c.batchId) ?? []), c]);
+  for (const [batchId, contacts] of groups) {
+    const b = byId.get(batchId)!;
+    const ids = contacts.map(() => randomUUID());
+    const got = await deps.leases.acquireMany({
+      orgId: b.orgId,
+      batchId,
+      attemptIds: ids,
+      limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
+      ttlMs: leaseTtlMs(b),
+    });
+    for (let i = 0; i < got; i++) granted.push({ contact: contacts[i]!, attemptId: ids[i]!, batch: b });
+  }
+  return granted;
+}
+
+export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<CycleResult> {
+  const { rt } = deps;
+  const now = deps.now?.() ?? new Date();
+  for (const b of await activateDueBatches(rt.db)) {
+    await rt.queues.callEvents.add('batch.started', { ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id });
+  }
+  const batches = await runnableBatches(rt.db);
+  if (batches.length === 0) return { admitted: 0, rescheduled: 0, dnc: 0 };
+  const byId = new Map(batches.map((b) => [b.id, b]));
+  const { quota, tokens, perTrunk } = await quotas(deps, batches, cycle);
+
+  let granted: Awaited<ReturnType<typeof takeLeases>> = [];
+  let sorted: Sorted = { admit: [], moves: [], dnc: [] };
+  try {
+    await rt.db.transaction().execute(async (trx) => {
+      const running = await lockRunningBatches(trx, [...quota.keys()]);
+      const claimed = await claimDueContacts(trx, new Map([...quota].filter(([id]) => running.has(id))));
+      sorted = sortClaims(claimed, byId, now);
+      granted = await takeLeases(deps, sorted.admit, byId);
+      await createAttempts(trx, granted.map(toAttempt));
+      await rescheduleContacts(trx, sorted.moves);
+      await finishDncContacts(trx, sorted.dnc.map((c) => c.id));
+    });
+  } catch (err) {
+    // The attempts were never committed: give their slots back at once instead of at expiry.
+    for (const g of granted) await deps.leases.release({ orgId: g.batch.orgId, batchId: g.batch.id, attemptId: g.attemptId }).catch(() => undefined);
+    throw err;
+  }
+  await refundTokens(deps, tokens, perTrunk, granted);
+  await enqueue(deps, granted, sorted.dnc, byId, now);
+  return { admitted: granted.length, rescheduled: sorted.moves.length, dnc: sorted.dnc.length };
+}
+
+function toAttempt(g: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }): NewAttempt {
+  return {
+    id: g.attemptId,
+    orgId: g.batch.orgId,
+    campaignId: g.batch.campaignId,
+    batchId: g.batch.id,
+    contactId: g.contact.id,
+    attempt: g.contact.attempts + 1,
+  };
+}
+
+async function refundTokens(
+  deps: AdmissionDeps,
+  tokens: Map<string, number>,
+  perTrunk: Map<string, { cps: number }>,
+  granted: { batch: RunnableBatch }[],
+) {
+  const used = new Map<string, number>();
+  for (const g of granted) used.set(g.batch.trunkId, (used.get(g.batch.trunkId) ?? 0) + 1);
+  for (const [trunk, n] of tokens) await deps.buckets.refund(trunk, perTrunk.get(trunk)!.cps, n - (used.get(trunk) ?? 0));
+}
+
+/** After commit: dial jobs and audit events. If Redis fails here the reconciler re-enqueues from Postgres. */
+async function enqueue(
+  deps: AdmissionDeps,
+  granted: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }[],
+  dnc: ClaimedContact[],
+  byId: Map<string, RunnableBatch>,
+  now: Date,
+) {
+  const { rt, metrics } = deps;
+  if (granted.length > 0) {
+    await rt.queues.dial.addBulk(granted.map((g) => ({ name: 'dial', data: { attemptId: g.attemptId }, opts: { jobId: g.attemptId } })));
+    const events = granted.map((g) => newCallEvent('call.queued', g.attemptId, { attempt: g.contact.attempts + 1 }, now));
+    await rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } })));
+    for (const g of granted) metrics.admissionLatency.observe(Math.max(0, (now.getTime() - g.contact.nextAttemptAt.getTime()) / 1000));
+  }
+  if (dnc.length > 0) {
+    const events = dnc.map((c) => ({
+      ...newCallEvent('contact.finished', null, {
+        contactId: c.id,
+        outcome: 'dnc',
+        attempt: c.attempts,
+        maxAttempts: c.attempts,
+        isLastAttempt: true,
+      }),
+      batchId: byId.get(c.batchId)!.id,
+    }));
+    await rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } })));
+  }
+}
+
+/** Contacts due now in running batches (tests and the reconciler's idle check). */
+export async function dueContacts(db: Db): Promise<number> {
+  const r = await sql<{ n: string }>`
+    select count(*) as n from contacts c join batches b on b.id = c.batch_id
+     where b.status = 'running' and c.status = 'pending' and c.next_attempt_at <= now()`.execute(db);
+  return Number(r.rows[0]?.n ?? 0);
+}

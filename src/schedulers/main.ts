@@ -1,0 +1,112 @@
+// `outdial scheduler`: runs admission cycles when a slot is released (pub/sub on the wake channel),
+// on a BullMQ job-scheduler tick (≤ 1 s, shared by every scheduler process), and on a local
+// fallback timer (so admission goes on while Redis is away and comes back); the reconciler runs
+// every few seconds. Cycles in one process never overlap; a wake during a cycle runs one more.
+import { Worker } from 'bullmq';
+import { createSlotLeases, createTrunkBuckets } from '../core/leases.js';
+import { outdialMetrics } from '../core/metrics-catalog.js';
+import { queueNames } from '../core/queues.js';
+import { createRedis } from '../core/redis.js';
+import type { Runtime } from '../core/runtime.js';
+import { runCycle, type AdmissionDeps } from './admission.js';
+import { reconcile } from './reconciler.js';
+
+export interface SchedulerOptions {
+  /** The BullMQ tick and the local fallback timer (default 1000 ms). */
+  tickMs?: number;
+  /** Reconciler period (default 5000 ms). */
+  reconcileMs?: number;
+  /** Queued attempts older than this without a dial job are re-enqueued (default 2000 ms). */
+  requeueGraceMs?: number;
+  now?: () => Date;
+}
+
+export interface Scheduler {
+  /** Runs cycles until one admits nothing; resolves with the number admitted. */
+  kick(): Promise<number>;
+  reconcileNow(): ReturnType<typeof reconcile>;
+  close(): Promise<void>;
+}
+
+const TICK_SCHEDULER_ID = 'admission-tick';
+
+export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): Promise<Scheduler> {
+  const log = rt.log.child({ role: 'scheduler' });
+  const leases = createSlotLeases(rt.redis, rt.keys);
+  const deps: AdmissionDeps = {
+    rt,
+    leases,
+    buckets: createTrunkBuckets(rt.redis, rt.keys),
+    metrics: outdialMetrics(rt.registry),
+    ...(opts.now ? { now: opts.now } : {}),
+  };
+  const tickMs = opts.tickMs ?? 1000;
+  let cycleNo = 0;
+  let running: Promise<number> | null = null;
+  let again = false;
+  let closed = false;
+
+  const loop = async (): Promise<number> => {
+    let total = 0;
+    do {
+      again = false;
+      for (;;) {
+        const r = await runCycle(deps, cycleNo++);
+        total += r.admitted;
+        if (r.admitted + r.rescheduled + r.dnc === 0) break;
+      }
+    } while (again && !closed);
+    return total;
+  };
+  const kick = (): Promise<number> => {
+    if (closed) return Promise.resolve(0);
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = loop().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  const kickLogged = () => {
+    kick().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.cycle_failed'));
+  };
+
+  const sub = createRedis(rt.config.REDIS_URL, 'worker');
+  sub.on('error', (err: Error) => log.warn({ err: err.message }, 'scheduler.subscriber_error'));
+  sub.on('message', kickLogged);
+  await sub.subscribe(rt.keys.wakeChannel);
+
+  const tickQueue = rt.queues.scheduler;
+  const upsertTick = () => tickQueue.upsertJobScheduler(TICK_SCHEDULER_ID, { every: tickMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } });
+  await upsertTick();
+  const tickWorker = new Worker(queueNames.scheduler, async () => void (await kick()), { connection: rt.redis, prefix: rt.prefix, concurrency: 1 });
+  tickWorker.on('error', (err) => log.warn({ err: err.message }, 'scheduler.tick_error'));
+
+  const fallback = setInterval(kickLogged, tickMs * 2);
+  const reconcileTimer = setInterval(() => {
+    reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs })
+      .then(async (r) => {
+        if (r.requeued + r.restored + r.released + r.stuck + r.completed > 0) log.info(r, 'scheduler.reconciled');
+        await upsertTick(); // the tick's job scheduler is lost with Redis; put it back
+      })
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.reconcile_failed'));
+  }, opts.reconcileMs ?? 5000);
+  kickLogged();
+  log.info({ tickMs }, 'scheduler.started');
+
+  return {
+    kick,
+    reconcileNow: () => reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs }),
+    async close() {
+      closed = true;
+      clearInterval(fallback);
+      clearInterval(reconcileTimer);
+      await tickWorker.close();
+      await running?.catch(() => 0); // a failing last cycle was already logged
+      sub.disconnect();
+      log.info('scheduler.stopped');
+    },
+  };
+}

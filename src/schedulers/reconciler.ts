@@ -1,0 +1,105 @@
+// Repairs the gap between Postgres (the truth) and Redis (work in flight), idempotently, from any
+// number of scheduler processes: re-enqueues `queued` attempts whose dial job is gone, restores
+// the leases of open attempts after Redis lost them, frees leases whose attempt is finished,
+// fails attempts stuck past their deadline (the sinks' retry policy decides what follows), and
+// settles batch status (cancelled contacts, completed batches).
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { newCallEvent } from '../core/events.js';
+import type { SlotLeases } from '../core/leases.js';
+import type { Runtime } from '../core/runtime.js';
+import { LEASE_MARGIN_MS } from './admission.js';
+import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
+
+export interface ReconcileResult {
+  requeued: number;
+  restored: number;
+  released: number;
+  stuck: number;
+  completed: number;
+}
+
+interface OpenAttempt {
+  id: string;
+  org_id: string;
+  batch_id: string;
+  status: string;
+  age_ms: number;
+  deadline_ms: number;
+}
+
+/** A stable uuid from text, so the same stuck attempt always yields the same event id (deduped everywhere). */
+export function stableUuid(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
+  const r = await sql<OpenAttempt>`
+    select a.id, a.org_id, a.batch_id, a.status,
+           (extract(epoch from now() - a.queued_at) * 1000)::bigint as age_ms,
+           (((c.config->>'ringTimeoutSeconds')::int + (c.config->>'maxCallSeconds')::int) * 1000 + ${LEASE_MARGIN_MS})::bigint as deadline_ms
+      from attempts a join campaigns c on c.id = a.campaign_id
+     where a.status <> 'finished'`.execute(rt.db);
+  return r.rows.map((x) => ({ ...x, age_ms: Number(x.age_ms), deadline_ms: Number(x.deadline_ms) }));
+}
+
+async function requeueLostJobs(rt: Runtime, open: OpenAttempt[], graceMs: number): Promise<number> {
+  let n = 0;
+  for (const a of open.filter((x) => x.status === 'queued' && x.age_ms > graceMs)) {
+    const job = await rt.queues.dial.getJob(a.id);
+    if (job) continue;
+    await rt.queues.dial.add('dial', { attemptId: a.id }, { jobId: a.id });
+    n++;
+  }
+  return n;
+}
+
+async function syncLeases(rt: Runtime, leases: SlotLeases, open: OpenAttempt[]) {
+  const held = await leases.held();
+  const heldIds = new Set(held.map((h) => h.attemptId));
+  const openIds = new Set(open.map((a) => a.id));
+  let restored = 0;
+  const missing = open.filter((a) => !heldIds.has(a.id) && a.age_ms < a.deadline_ms);
+  for (const a of missing) {
+    restored += await leases.restore({ orgId: a.org_id, batchId: a.batch_id, attemptIds: [a.id], ttlMs: Math.max(1000, a.deadline_ms - a.age_ms) });
+  }
+  let released = 0;
+  for (const h of held.filter((x) => !openIds.has(x.attemptId))) {
+    // A lease with no open attempt is freed when the attempt is known finished, or once expired.
+    // A lease whose attempt row does not exist yet may belong to an admission still committing,
+    // so it is left to expire rather than freed early.
+    if (h.expiresAt <= Date.now() || (await attemptFinished(rt, h.attemptId))) {
+      released += await leases.releaseMany({ orgId: h.orgId, batchId: h.batchId, attemptIds: [h.attemptId] });
+    }
+  }
+  return { restored, released };
+}
+
+async function attemptFinished(rt: Runtime, attemptId: string): Promise<boolean> {
+  const row = await rt.db.selectFrom('attempts').select('status').where('id', '=', attemptId).executeTakeFirst();
+  return row?.status === 'finished';
+}
+
+async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
+  const stuck = open.filter((a) => a.age_ms > a.deadline_ms);
+  for (const a of stuck) {
+    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: 'stuck' }), id: stableUuid(`stuck:${a.id}`) };
+    await rt.queues.callEvents.add(event.type, event, { jobId: event.id });
+  }
+  return stuck.length;
+}
+
+export async function reconcile(rt: Runtime, leases: SlotLeases, opts: { requeueGraceMs?: number } = {}): Promise<ReconcileResult> {
+  const open = await openAttempts(rt);
+  const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
+  const { restored, released } = await syncLeases(rt, leases, open);
+  const stuck = await failStuck(rt, open);
+  await cancelWaitingContacts(rt.db);
+  const done = await completeDrainedBatches(rt.db);
+  for (const b of done) {
+    const event = { ...newCallEvent('batch.completed', null, { orgId: b.orgId }), id: stableUuid(`completed:${b.id}`), batchId: b.id };
+    await rt.queues.callEvents.add(event.type, event, { jobId: event.id });
+  }
+  return { requeued, restored, released, stuck, completed: done.length };
+}
