@@ -1,13 +1,19 @@
 // Webhook fan-out benchmark: events go in through the `call-events` queue, the sinks record
-// them and deliver one signed webhook each to a local receiver (another thread) that verifies
-// it with `standardwebhooks`. Run 1 pushes a burst and measures deliveries per second; run 2
-// emits at a steady rate and measures event → delivered latency. Last line: one JSON object.
+// them and deliver one signed webhook each to a local receiver (another process) that verifies
+// it with `standardwebhooks`. Run 1 pushes a burst through the whole pipeline and measures
+// deliveries per second (and each event's time to delivery); run 2 emits at a steady rate and
+// measures event → delivered latency; run 3 times the webhooks worker alone on deliveries
+// already stored. The machine's 1-minute load average is reported alongside, because other
+// work on the host moves these figures. Last line: one JSON object.
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { newCallEvent } from '../src/core/events.js';
 import type { CallEventJob } from '../src/core/queues.js';
+import { enqueueDeliveries } from '../src/sinks/deliveries.js';
 import { startSinks } from '../src/sinks/main.js';
+import { recordCallEvents } from '../src/sinks/store/call-events.js';
 import { insertBatch, insertCampaign, insertOrg } from '../test/support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../test/support/runtime.js';
 import { waitFor } from '../test/support/wait.js';
@@ -94,6 +100,30 @@ async function steady(rt: TestRuntime, batchId: string, rate: number, seconds: n
   return emitted;
 }
 
+/** Stores `n` events with their deliveries first, then times only queueing and sending them. */
+async function deliveryOnly(rt: TestRuntime, orgId: string, batchId: string, n: number, alreadyDone: number) {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 500) {
+    const bodies = batchEvents(batchId, Math.min(500, n - i)).map((e) => ({
+      id: e.id,
+      type: e.type,
+      occurredAt: e.occurredAt,
+      orgId,
+      campaignId: null,
+      batchId,
+      contactId: null,
+      attemptId: null,
+      data: e.data,
+    }));
+    for (const d of (await recordCallEvents(rt.db, bodies)).values()) ids.push(...d);
+  }
+  const started = now();
+  for (let i = 0; i < ids.length; i += 1000)
+    await enqueueDeliveries(rt.queues.webhooks, ids.slice(i, i + 1000));
+  await allDelivered(rt, alreadyDone + n, 120_000);
+  return { deliveries: n, perSec: Math.round(n / ((now() - started) / 1000)) };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { events: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } },
@@ -116,12 +146,7 @@ async function main(): Promise<void> {
       .set({ url: `http://127.0.0.1:${rx.port}/in` })
       .where('id', '=', endpoint.id)
       .execute();
-    const sinks = await startSinks(rt, {
-      leases: { release: () => Promise.resolve() },
-      maintenance: false,
-      callEvents: { concurrency: 32 },
-      webhooks: { concurrency: 64 },
-    });
+    const sinks = await startSinks(rt, { leases: { release: () => Promise.resolve() }, maintenance: false });
     try {
       const b = await burst(rt, batch.id, n);
       const arrivals1 = (await rx.report()).arrivals;
@@ -131,6 +156,7 @@ async function main(): Promise<void> {
       const emitted = await steady(rt, batch.id, rate, seconds);
       await allDelivered(rt, n + rate * seconds, 60_000);
       const { arrivals, invalid } = await rx.report();
+      const worker = await deliveryOnly(rt, orgId, batch.id, n, n + rate * seconds);
       const lat = [...emitted].map(([id, t]) => (arrivals.get(id) ?? NaN) - t).sort((x, y) => x - y);
       const result = {
         deliveries: n,
@@ -144,7 +170,9 @@ async function main(): Promise<void> {
           p50Ms: round(percentile(lat, 50)),
           p99Ms: round(percentile(lat, 99)),
         },
+        deliveryWorker: worker,
         invalidSignatures: invalid,
+        loadAvg1m: round(loadavg()[0] ?? NaN),
       };
       console.log(JSON.stringify(result));
     } finally {
