@@ -66,6 +66,10 @@ describe('finishing outcomes', () => {
     expect(finishingOutcome('call.failed', { outcome: 'invalid_number' })).toBe('invalid_number');
   });
 
+  it('takes cancelled from call.failed when the dialer found the batch cancelled', () => {
+    expect(finishingOutcome('call.failed', { outcome: 'cancelled' })).toBe('cancelled');
+  });
+
   it('never lets call.failed claim a success', () => {
     expect(finishingOutcome('call.failed', { outcome: 'completed' })).toBe('failed');
   });

@@ -105,7 +105,8 @@ export function transition(status: AttemptStatus, type: AttemptEventType): Trans
   return transitions[status][type];
 }
 
-const dialFailures = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed'] as const;
+// A dial can also end `cancelled`: the dialer found the batch cancelled before dialing.
+const dialFailures = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed', 'cancelled'] as const;
 
 /** The outcome a finishing event carries; anything unrecognised counts as `failed`, never as success. */
 export function finishingOutcome(
