@@ -5,7 +5,7 @@
 // Last stdout line: {rows, seconds, rowsPerSec, copyRowsPerSec, ratioToCopy, peakRssMb}.
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -127,6 +127,36 @@ async function bareCopy(url: string, file: string): Promise<number> {
   }
 }
 
+/**
+ * The schema's own floor: the imported rows copied again, already normalised, into a new batch
+ * with one INSERT … SELECT (no parsing, no network), i.e. what the contacts table's foreign
+ * keys and indexes cost on their own.
+ */
+async function contactsInsertFloor(url: string, batchId: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('begin');
+    await client.query('create temp table floor_rows on commit drop as select * from contacts where batch_id = $1', [batchId]);
+    const { rows } = await client.query<{ id: string }>(
+      `insert into batches (org_id, campaign_id, name, max_concurrency)
+       select org_id, campaign_id, 'floor', 1 from batches where id = $1 returning id`,
+      [batchId],
+    );
+    const started = performance.now();
+    await client.query(
+      `insert into contacts (org_id, batch_id, phone, timezones, tz_source, name, variables, line, status, next_attempt_at)
+       select org_id, $1, phone, timezones, tz_source, name, variables, line, status, next_attempt_at from floor_rows`,
+      [rows[0]!.id],
+    );
+    const seconds = (performance.now() - started) / 1000;
+    await client.query('rollback');
+    return seconds;
+  } finally {
+    await client.end();
+  }
+}
+
 async function main(): Promise<void> {
   const rows = argRows();
   const file = join(tmpdir(), `outdial-bench-import-${process.pid}.csv`);
@@ -142,9 +172,21 @@ async function main(): Promise<void> {
     });
     const seconds = (performance.now() - started) / 1000;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const cpu = process.cpuUsage();
     const copySeconds = await bareCopy(database.url, file);
+    const floorSeconds = await contactsInsertFloor(database.url, report.batchId);
     const { errors, ...counts } = report;
     console.log(JSON.stringify({ ...counts, firstErrors: errors.slice(0, 3) }));
+    // Context for reading the figures on a shared machine: the process's CPU (main thread and
+    // phone workers), the load average, and the contacts table's own insert floor.
+    console.log(
+      JSON.stringify({
+        nodeCpuSeconds: round((cpu.user + cpu.system) / 1e6),
+        loadAverage: loadavg().map(round),
+        contactsInsertSelectSeconds: round(floorSeconds),
+        bareCopySeconds: round(copySeconds),
+      }),
+    );
     console.log(
       JSON.stringify({
         rows,
