@@ -39,7 +39,7 @@ export interface SlotLeases {
   releaseMany(req: LeaseOwner & { attemptIds: readonly string[] }): Promise<number>;
   /** Pushes back a held lease's expiry; false when the attempt holds no lease. */
   extend(req: LeaseOwner & { attemptId: string; ttlMs: number }): Promise<boolean>;
-  /** Recreates leases of calls known to be in flight, ignoring limits (after Redis lost them). */
+  /** Recreates or refreshes (expiry only moves forward) leases of calls known to be in flight, ignoring limits. */
   restore(req: LeaseOwner & { attemptIds: readonly string[]; ttlMs: number }): Promise<number>;
   /** Live leases of the system and of each given org and batch (expired ones dropped first). */
   active(req: { orgIds: readonly string[]; batchIds: readonly string[] }): Promise<ActiveCounts>;

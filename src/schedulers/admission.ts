@@ -198,7 +198,7 @@ async function enqueue(
         contactId: c.id,
         outcome: 'dnc',
         attempt: c.attempts,
-        maxAttempts: c.attempts,
+        maxAttempts: byId.get(c.batchId)!.maxAttempts,
         isLastAttempt: true,
       }),
       batchId: byId.get(c.batchId)!.id,

@@ -1,7 +1,9 @@
 --[[
-  Recreates the leases of calls known (from Postgres) to be in flight, ignoring limits: those calls
-  are already placed, so their slots are taken whether or not Redis remembered it. Used by the
-  reconciler after Redis lost its data.
+  Recreates or refreshes the leases of calls known (from Postgres) to be in flight, ignoring
+  limits: those calls are already placed, so their slots are taken whether or not Redis
+  remembered it. The reconciler runs this for every open attempt, which both rebuilds leases after
+  Redis lost its data and keeps a long-queued or long-running call's lease from expiring (expiry
+  only ever moves forward here).
 
   Input:
     KEYS[1] org lease set
@@ -22,8 +24,9 @@ local prefix = ARGV[2] .. '|' .. ARGV[3] .. '|'
 local restored = 0
 for j = 4, #ARGV do
   local id = ARGV[j]
-  restored = restored + redis.call('ZADD', KEYS[2], 'NX', expiry, id)
-  redis.call('ZADD', KEYS[1], 'NX', expiry, id)
-  redis.call('ZADD', KEYS[3], 'NX', expiry, prefix .. id)
+  if not redis.call('ZSCORE', KEYS[2], id) then restored = restored + 1 end
+  redis.call('ZADD', KEYS[1], 'GT', expiry, id)
+  redis.call('ZADD', KEYS[2], 'GT', expiry, id)
+  redis.call('ZADD', KEYS[3], 'GT', expiry, prefix .. id)
 end
 return restored

@@ -15,6 +15,7 @@ export interface RunnableBatch {
   scheduleJson: string;
   ringTimeoutSeconds: number;
   maxCallSeconds: number;
+  maxAttempts: number;
   /** Due pending contacts, counted up to the batch limit. */
   due: number;
 }
@@ -30,6 +31,7 @@ interface Row {
   schedule_json: string | null;
   ring: number | null;
   max_call: number | null;
+  max_attempts: number | null;
   due: number;
 }
 
@@ -41,6 +43,7 @@ export async function runnableBatches(db: Db): Promise<RunnableBatch[]> {
            (c.config->'schedule')::text as schedule_json,
            (c.config->>'ringTimeoutSeconds')::int as ring,
            (c.config->>'maxCallSeconds')::int as max_call,
+           (c.config->'retry'->>'maxAttempts')::int as max_attempts,
            (select count(*) from (select 1 from contacts x
               where x.batch_id = b.id and x.status = 'pending' and x.next_attempt_at <= now()
               limit b.max_concurrency) d)::int as due
@@ -61,6 +64,7 @@ export async function runnableBatches(db: Db): Promise<RunnableBatch[]> {
     scheduleJson: x.schedule_json ?? '{}',
     ringTimeoutSeconds: x.ring ?? 30,
     maxCallSeconds: x.max_call ?? 300,
+    maxAttempts: x.max_attempts ?? 3,
     due: x.due,
   }));
 }
