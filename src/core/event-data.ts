@@ -16,7 +16,8 @@ export const amdVerdictSchema = z.object({
 export const dialFailureOutcomes = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed'] as const;
 
 export const callFailedDataSchema = z.object({
-  outcome: z.enum(dialFailureOutcomes),
+  /** `cancelled`: a queued attempt of a cancelled batch, finished by the dialer without dialling. */
+  outcome: z.enum([...dialFailureOutcomes, 'cancelled']),
   sipStatus: z.number().int().nullable(),
   reason: z.string(),
 });

@@ -39,6 +39,8 @@ export async function claimAttemptForDial(
         })
         .where('id', '=', attemptId)
         .where('status', '=', 'queued')
+        // A cancelled batch's queued attempts are never dialled (calls already dialling finish).
+        .where(sql<boolean>`not exists (select 1 from batches b where b.id = attempts.batch_id and b.status = 'cancelled')`)
         .returning(['id', 'org_id', 'campaign_id', 'batch_id', 'contact_id', 'attempt', 'room_name']),
     )
     .selectFrom('claimed')
@@ -74,4 +76,15 @@ export async function claimAttemptForDial(
     variables: row.variables,
     campaignConfig: row.config,
   };
+}
+
+/** True when the attempt is still queued but its batch was cancelled: it will never be claimed. */
+export async function queuedInCancelledBatch(db: Kysely<Database>, attemptId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('attempts')
+    .innerJoin('batches', 'batches.id', 'attempts.batch_id')
+    .select(['attempts.status as attemptStatus', 'batches.status as batchStatus'])
+    .where('attempts.id', '=', attemptId)
+    .executeTakeFirst();
+  return row?.attemptStatus === 'queued' && row.batchStatus === 'cancelled';
 }

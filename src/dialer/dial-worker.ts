@@ -8,7 +8,7 @@ import type { Database } from '../core/db/schema.js';
 import { emitCallEvent, newCallEvent } from '../core/events.js';
 import { maskPhone, type Logger } from '../core/logger.js';
 import { dialJobSchema, type CallEventJob } from '../core/queues.js';
-import { claimAttemptForDial, type ClaimedAttempt } from './attempt-claim.js';
+import { claimAttemptForDial, queuedInCancelledBatch, type ClaimedAttempt } from './attempt-claim.js';
 import type { DialMetrics } from './dial-metrics.js';
 import type { CallEvents, DialRequest, Telephony } from './telephony.js';
 
@@ -72,6 +72,13 @@ export function createDialProcessor(deps: DialProcessorDeps): (data: unknown) =>
 
     const claimed = await claimAttemptForDial(deps.db, attemptId);
     if (!claimed) {
+      if (await queuedInCancelledBatch(deps.db, attemptId)) {
+        // Finish it through the sinks like any other attempt, so the contact is settled too.
+        await emitCallEvent(
+          deps.callEvents,
+          newCallEvent('call.failed', attemptId, { outcome: 'cancelled', sipStatus: null, reason: 'batch cancelled' }),
+        );
+      }
       deps.log.info({ attemptId }, 'dial.skipped_not_queued');
       return { status: 'skipped', reason: 'not_queued' };
     }

@@ -136,6 +136,17 @@ describe('dial worker', () => {
     expect(eventsByAttempt(await pendingCallEvents(rt.queues.callEvents)).get(attemptId)).toBeUndefined();
   });
 
+  it('never dials a queued attempt of a cancelled batch, and finishes it as cancelled', async () => {
+    const { attempts, batchId } = await queuedAttempts(rt.db, [dialNumber('0001')]);
+    const { attemptId } = attempts[0]!;
+    await rt.db.updateTable('batches').set({ status: 'cancelled' }).where('id', '=', batchId).execute();
+    await rt.queues.dial.add('dial', { attemptId }, { jobId: attemptId });
+    expect((await finished(attemptId)).returnvalue).toEqual({ status: 'skipped', reason: 'not_queued' });
+    expect(lk.requests.some((r) => JSON.stringify(r.body).includes(attemptId))).toBe(false);
+    const events = (await pendingCallEvents(rt.queues.callEvents)).filter((e) => e.attemptId === attemptId);
+    expect(events.map((e) => [e.type, e.data.outcome])).toEqual([['call.failed', 'cancelled']]);
+  });
+
   it('fails a malformed job once, without retrying it', async () => {
     await rt.queues.dial.add(
       'dial',
