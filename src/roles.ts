@@ -70,7 +70,7 @@ export async function startRoles(
     }
     if (roles.includes('dialer')) {
       telephony = opts.telephony ?? buildTelephony(rt);
-      const dialer = await startDialerFromRuntime(rt, { telephony });
+      const dialer = await startDialerFromRuntime(rt, { telephony, concurrency: rt.config.OUTDIAL_DIAL_CONCURRENCY });
       closers.push(() => dialer.close());
     }
     if (roles.includes('scheduler')) {

@@ -39,6 +39,8 @@ export const configSchema = z.object({
   OUTDIAL_SIP_TRUNK_TRANSPORT: z.enum(['auto', 'udp', 'tcp', 'tls']).default('auto'),
   OUTDIAL_SIP_TRUNK_USERNAME: optionalNonEmpty,
   OUTDIAL_SIP_TRUNK_PASSWORD: optionalNonEmpty,
+  /** Dials in flight per dialer process; with waitUntilAnswered each holds its slot up to the ring timeout. */
+  OUTDIAL_DIAL_CONCURRENCY: z.coerce.number().int().positive().max(5000).default(100),
   /** System-wide cap on calls in flight: the agent fleet's capacity. */
   OUTDIAL_MAX_ACTIVE_CALLS: z.coerce.number().int().positive().default(1000),
   OUTDIAL_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
