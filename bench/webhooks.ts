@@ -126,7 +126,13 @@ async function deliveryOnly(rt: TestRuntime, orgId: string, batchId: string, n: 
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, rate: { type: 'string' }, seconds: { type: 'string' } },
+    options: {
+      events: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      concurrency: { type: 'string' },
+      group: { type: 'string' },
+    },
   });
   const n = Number(values.events ?? 10_000);
   const rate = Number(values.rate ?? 200);
@@ -146,7 +152,15 @@ async function main(): Promise<void> {
       .set({ url: `http://127.0.0.1:${rx.port}/in` })
       .where('id', '=', endpoint.id)
       .execute();
-    const sinks = await startSinks(rt, { leases: { release: () => Promise.resolve() }, maintenance: false });
+    const callEvents = {
+      ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+      ...(values.group ? { maxGroup: Number(values.group) } : {}),
+    };
+    const sinks = await startSinks(rt, {
+      leases: { release: () => Promise.resolve() },
+      maintenance: false,
+      callEvents,
+    });
     try {
       const b = await burst(rt, batch.id, n);
       const arrivals1 = (await rx.report()).arrivals;
