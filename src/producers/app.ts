@@ -3,13 +3,16 @@
 // handler in the contract shape; bodies are size-limited; each API key is rate-limited.
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import { metricsHandler } from '../core/metrics-endpoint.js';
 import type { Runtime } from '../core/runtime.js';
+import { createAdminRouter } from './admin/router.js';
 import { orgAuth } from './http/auth.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { rateLimitByOrg, type RateLimitOptions } from './http/rate-limit.js';
 import { requestLogger } from './http/request-log.js';
 import { OpenAPIRegistry, openApiDocument } from './openapi.js';
 import { attemptRoutes } from './routes/attempts.js';
+import { batchImportRoutes } from './routes/batch-import.js';
 import { batchLifecycleRoutes } from './routes/batch-lifecycle.js';
 import { batchRoutes } from './routes/batches.js';
 import { campaignRoutes } from './routes/campaigns.js';
@@ -24,6 +27,8 @@ export interface ApiOptions {
   rateLimit?: RateLimitOptions;
   /** Limit for ordinary JSON bodies; default 1 MiB. */
   jsonLimitBytes?: number;
+  /** Limit for a JSON batch body (parsed whole); default the smaller of OUTDIAL_MAX_UPLOAD_BYTES and 64 MiB. CSV streams are bounded by OUTDIAL_MAX_UPLOAD_BYTES. */
+  batchJsonLimitBytes?: number;
   /** Routers of other roles served by this process, mounted before /v1 with their own body handling (e.g. POST /livekit/webhook). */
   mounts?: { path: string; handler: RequestHandler | Router }[];
   /** Clock for lifecycle decisions (tests). */
@@ -38,7 +43,8 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   v1.use(orgAuth(rt.db));
   v1.use(rateLimitByOrg(rt.redis, rt.keys.key('ratelimit'), opts.rateLimit ?? defaultRateLimit));
   // Contact import takes its own (larger, streamed) bodies: mounted here, before the JSON parser.
-  // [import route: POST /campaigns/:id/batches]
+  const maxUpload = rt.config.OUTDIAL_MAX_UPLOAD_BYTES;
+  v1.use(batchImportRoutes(deps, { jsonLimitBytes: opts.batchJsonLimitBytes ?? Math.min(maxUpload, 64 * 1024 * 1024) }));
   v1.use(express.json({ limit: opts.jsonLimitBytes ?? 1024 * 1024 }));
   v1.use(campaignRoutes(deps));
   v1.use(batchRoutes(deps));
@@ -60,6 +66,8 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
 
   for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
   // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──
+  app.use(createAdminRouter(rt));
+  app.get('/metrics', metricsHandler(rt));
 
   app.use(orgRoutes(deps));
   app.use('/v1', v1Router(deps, opts));
