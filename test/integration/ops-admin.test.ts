@@ -89,6 +89,24 @@ describe('Bull Board at /admin/queues', () => {
     await agent.put('/admin/queues/api/queues/dial/pause').set('X-XSRF-TOKEN', xsrf).expect(403);
     expect(await rt.queues.dial.isPaused()).toBe(false);
   });
+
+  it('takes read-only mode from OUTDIAL_BULLBOARD_READONLY when not told otherwise', async () => {
+    const roRt = await createTestRuntime('ops_admin_ro', { OUTDIAL_BULLBOARD_READONLY: 'true' });
+    try {
+      const roApp = express();
+      roApp.use(createAdminRouter(roRt));
+      const { agent, xsrf } = await signedIn(roApp);
+      await agent.put('/admin/queues/api/queues/dial/pause').set('X-XSRF-TOKEN', xsrf).expect(403);
+    } finally {
+      await roRt.teardown();
+    }
+  });
+
+  it('serves the board under its own content security policy', async () => {
+    const res = await request(app).get('/admin/queues/login').expect(200);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+  });
 });
 
 describe('Bull Board without OUTDIAL_ADMIN_TOKEN', () => {

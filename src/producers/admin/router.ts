@@ -28,12 +28,27 @@ import {
 export interface AdminRouterOptions {
   /** Where the board lives; the returned router is mounted at the app root. */
   basePath?: string;
-  /** OUTDIAL_BULLBOARD_READONLY: view only, no retries, cleans, pauses or removals. */
+  /** View only: no retries, cleans, pauses or removals. Defaults to OUTDIAL_BULLBOARD_READONLY. */
   readOnly?: boolean;
   sessionTtlMs?: number;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+// The board's own policy, replacing the app-wide one for these pages: its fonts come from Google,
+// and without `upgrade-insecure-requests` it still loads on a plain-HTTP single-host install.
+const BOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline' https://fonts.googleapis.com",
+  "font-src 'self' data: https://fonts.gstatic.com",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 function errorBody(code: string, message: string) {
   return { error: { code, message } };
@@ -56,7 +71,7 @@ export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): R
     return outer;
   }
   const ttlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
-  const readOnly = opts.readOnly ?? false;
+  const readOnly = opts.readOnly ?? rt.config.OUTDIAL_BULLBOARD_READONLY;
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
@@ -83,6 +98,11 @@ export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): R
   });
 
   const inner = Router();
+  inner.use((req, res, next) => {
+    res.setHeader('Content-Security-Policy', BOARD_CSP);
+    if (!req.path.startsWith('/static/')) res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   inner.use(cookieParser(deriveSecret(adminToken, 'session')));
 
   inner.get('/login', (req, res) => {
