@@ -181,6 +181,27 @@ describe('retries', () => {
     expect(contact).toMatchObject({ status: 'finished', attempts: 3, last_outcome: 'no_answer' });
   });
 
+  it('does not schedule a retry for a contact cancelled while its call ran', async () => {
+    const { contacts, attempts } = await setup();
+    await rt.db
+      .updateTable('contacts')
+      .set({ status: 'cancelled' })
+      .where('id', '=', contacts[0]!.id)
+      .execute();
+    await emit(rt, 'call.failed', attempts[0]!.id, { outcome: 'busy', sipStatus: 486, reason: 'Busy Here' });
+    const ev = await contactEvent(rt.db, attempts[0]!.id);
+    expect(ev).toMatchObject({
+      type: 'contact.finished',
+      data: { isLastAttempt: true, reason: 'not_retryable' },
+    });
+    const contact = await rt.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', contacts[0]!.id)
+      .executeTakeFirstOrThrow();
+    expect(contact).toMatchObject({ status: 'cancelled', attempts: 1, last_outcome: 'busy' });
+  });
+
   it('honours a callback the callee asked for and adds an opt-out to the DNC list', async () => {
     const { attempts, contacts } = await setup(2);
     const callbackAt = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 3 * 86_400_000).toISOString();

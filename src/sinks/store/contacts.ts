@@ -12,8 +12,9 @@ export interface ContactSettlement {
   nextAttemptAt: Date | null;
 }
 
-export async function settleContact(db: Db, s: ContactSettlement): Promise<void> {
-  await db
+/** Returns the contact's status afterwards (a cancelled or suppressed contact keeps its own). */
+export async function settleContact(db: Db, s: ContactSettlement): Promise<ContactStatus | undefined> {
+  const row = await db
     .updateTable('contacts')
     .set({
       attempts: sql<number>`greatest(attempts, ${s.attempt})`,
@@ -23,7 +24,9 @@ export async function settleContact(db: Db, s: ContactSettlement): Promise<void>
       updated_at: sql<Date>`now()`,
     })
     .where('id', '=', s.contactId)
-    .execute();
+    .returning('status')
+    .executeTakeFirst();
+  return row?.status;
 }
 
 export async function addToDnc(db: Db, orgId: string, phone: string, reason: string): Promise<void> {
