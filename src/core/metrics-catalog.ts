@@ -12,7 +12,7 @@ const P = 'outdial_';
 export interface OutdialMetrics {
   /** Attempts finished, by contract outcome (`completed`, `busy`, `failed`, …). Incremented by sinks. */
   callsTotal: Counter<'outcome'>;
-  /** Calls in flight per org id (leases held). Set by schedulers. */
+  /** Calls in flight per org id (attempts not finished); refreshed at scrape time from Postgres. */
   activeCalls: Gauge<'org'>;
   /** Per-org concurrency limit, for orgs with a running batch; refreshed at scrape time. */
   orgConcurrencyLimit: Gauge<'org'>;

@@ -1,7 +1,8 @@
 // The /metrics handler every role serves: the process registry, BullMQ's gauges for every queue,
-// and the gauges that are cheapest to read from Postgres at scrape time (stuck attempts, the
-// limits of orgs that are calling). Each scrape costs two indexed queries and one Redis round
-// trip per queue; with several roles scraped, dashboards take max() over instances.
+// and the gauges that are cheapest to read from Postgres at scrape time (calls in flight per org,
+// the limits of orgs that are calling, stuck attempts). Each scrape costs three queries over the
+// open-attempts partial index and one Redis round trip per queue; with several roles scraped,
+// dashboards take max() over instances.
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import type { Db } from './db/client.js';
@@ -31,16 +32,25 @@ export async function countStuckAttempts(db: Db, marginSeconds = STUCK_MARGIN_SE
 export async function refreshScrapeGauges(rt: Runtime): Promise<void> {
   const m = outdialMetrics(rt.registry);
   m.maxActiveCalls.set(rt.config.OUTDIAL_MAX_ACTIVE_CALLS);
-  const [stuck, limits] = await Promise.all([
+  const [stuck, limits, active] = await Promise.all([
     countStuckAttempts(rt.db),
     sql<{ id: string; max_concurrency: number }>`
       select o.id, o.max_concurrency from orgs o
        where exists (select 1 from batches b where b.org_id = o.id and b.status = 'running')`.execute(rt.db),
+    // An open attempt holds a slot from admission until sinks close it: the calls in flight.
+    sql<{ org_id: string; n: string }>`
+      select org_id, count(*) as n from attempts where status <> 'finished' group by org_id`.execute(rt.db),
   ]);
   m.attemptsStuck.set(stuck);
-  // Reset first so an org whose batches all stopped drops out instead of keeping a stale series.
+  // Reset first so an org that stopped calling drops out instead of keeping a stale series;
+  // orgs with a running batch and nothing in flight show 0.
   m.orgConcurrencyLimit.reset();
-  for (const row of limits.rows) m.orgConcurrencyLimit.set({ org: row.id }, row.max_concurrency);
+  m.activeCalls.reset();
+  for (const row of limits.rows) {
+    m.orgConcurrencyLimit.set({ org: row.id }, row.max_concurrency);
+    m.activeCalls.set({ org: row.id }, 0);
+  }
+  for (const row of active.rows) m.activeCalls.set({ org: row.org_id }, Number(row.n));
 }
 
 /** GET /metrics. A failing Postgres or Redis still yields the process metrics, so the scrape itself never goes dark. */

@@ -7,6 +7,7 @@ import { startRoleHttp, onShutdown, type ReadinessReport, type RoleHttp } from '
 import { outdialMetrics } from '../../src/core/metrics-catalog.js';
 import { queueNames } from '../../src/core/queues.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
 
 async function closedPort(): Promise<number> {
@@ -49,6 +50,23 @@ describe('a role with Postgres and Redis up', () => {
     for (const q of Object.values(queueNames)) expect(text).toContain(`bullmq_job_count{queue="${q}", state="waiting"}`);
     const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
     expect(new Set(types).size).toBe(types.length);
+  });
+
+  it('reports calls in flight, org limits and stuck attempts from Postgres at scrape time', async () => {
+    const { org } = await insertOrg(rt.db, { maxConcurrency: 7 });
+    const { campaign } = await insertCampaign(rt.db, org.id);
+    const batch = await insertBatch(rt.db, org.id, campaign.id);
+    const [c1, c2] = await insertContacts(rt.db, org.id, batch.id, 2);
+    const attempt = (contactId: string, queuedAt: Date) => ({
+      org_id: org.id, campaign_id: campaign.id, batch_id: batch.id, contact_id: contactId, attempt: 1,
+      status: 'in_progress' as const, queued_at: queuedAt,
+    });
+    // Default ring 30 s + max call 300 s + 600 s margin: two hours ago is stuck, now is not.
+    await rt.db.insertInto('attempts').values([attempt(c1!.id, new Date(Date.now() - 2 * 3600_000)), attempt(c2!.id, new Date())]).execute();
+    const text = (await request(http.server).get('/metrics').expect(200)).text;
+    expect(text).toContain(`outdial_active_calls{org="${org.id}"} 2`);
+    expect(text).toContain(`outdial_org_concurrency_limit{org="${org.id}"} 7`);
+    expect(text).toContain('outdial_attempts_stuck 1');
   });
 
   it('turns /readyz to 503 once the role starts draining', async () => {
