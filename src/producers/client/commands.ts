@@ -1,0 +1,113 @@
+// The client commands as plain functions (config and output passed in, so tests drive them
+// without a shell): org create, campaign create, batch create (streamed upload with a progress
+// bar, optional start) and batch status (once, or watched until the batch is done).
+import { readFile } from 'node:fs/promises';
+import { SingleBar, Presets } from 'cli-progress';
+import type { BatchStatus } from '../../core/domain.js';
+import { callApi, uploadFile } from './api-client.js';
+import type { ClientConfig } from './config.js';
+
+export interface ClientIo {
+  /** Results: one JSON document per command (the last line when watching). */
+  out: (line: string) => void;
+  /** Where progress bars draw; a non-TTY stream gets none. */
+  progress: NodeJS.WritableStream;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const json = (v: unknown) => JSON.stringify(v, null, 2);
+
+export async function orgCreate(config: ClientConfig, io: ClientIo, opts: { name: string; maxConcurrency: number }) {
+  const created = await callApi<{ id: string; apiKey: string }>(config, { method: 'POST', path: '/v1/orgs', body: opts, credential: 'admin' });
+  io.out(json(created));
+  return created;
+}
+
+export async function campaignCreate(config: ClientConfig, io: ClientIo, opts: { file: string }) {
+  const body: unknown = JSON.parse(await readFile(opts.file, 'utf8'));
+  const created = await callApi<{ id: string }>(config, { method: 'POST', path: '/v1/campaigns', body });
+  io.out(json(created));
+  return created;
+}
+
+export interface ImportReport {
+  batchId: string;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  suppressed: number;
+  errors: { line: number; reason: string }[];
+}
+
+export async function batchCreate(
+  config: ClientConfig,
+  io: ClientIo,
+  opts: { campaignId: string; file: string; name: string; maxConcurrency: number; startAt?: string; start?: boolean },
+) {
+  const query = new URLSearchParams({ name: opts.name, maxConcurrency: String(opts.maxConcurrency) });
+  if (opts.startAt) query.set('startAt', opts.startAt);
+  const bar = new SingleBar(
+    { stream: io.progress, format: 'upload [{bar}] {percentage}% | {value}/{total} bytes', etaBuffer: 50 },
+    Presets.shades_classic,
+  );
+  let started = false;
+  try {
+    const report = await uploadFile<ImportReport>(config, {
+      path: `/v1/campaigns/${encodeURIComponent(opts.campaignId)}/batches?${query.toString()}`,
+      file: opts.file,
+      contentType: 'text/csv',
+      onBytes: (sent, total) => {
+        if (!started) bar.start(total, 0);
+        started = true;
+        bar.update(sent);
+      },
+    });
+    bar.stop();
+    const result: ImportReport & { status?: string } = { ...report };
+    if (opts.start) {
+      const r = await callApi<{ status: string }>(config, { method: 'POST', path: `/v1/batches/${report.batchId}/start` });
+      result.status = r.status;
+    }
+    io.out(json(result));
+    return result;
+  } finally {
+    bar.stop();
+  }
+}
+
+interface BatchStatusBody {
+  id: string;
+  status: BatchStatus;
+  counts: { total: number; status: Record<string, number> };
+  active: number;
+  limits: { org: number; batch: number };
+}
+
+const done = (s: BatchStatus) => s === 'completed' || s === 'cancelled';
+
+/** Prints the status; with `watch`, polls with a progress bar until the batch completes or is cancelled. */
+export async function batchStatus(config: ClientConfig, io: ClientIo, opts: { id: string; watch?: boolean; intervalMs?: number }) {
+  const get = () => callApi<BatchStatusBody>(config, { method: 'GET', path: `/v1/batches/${encodeURIComponent(opts.id)}` });
+  let status = await get();
+  if (opts.watch) {
+    const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const bar = new SingleBar(
+      { stream: io.progress, format: '{status} [{bar}] {value}/{total} done | active {active}/{limit}' },
+      Presets.shades_classic,
+    );
+    const settled = (s: BatchStatusBody) => (s.counts.status.finished ?? 0) + (s.counts.status.cancelled ?? 0) + (s.counts.status.suppressed ?? 0);
+    const payload = (s: BatchStatusBody) => ({ status: s.status, active: s.active, limit: s.limits.batch });
+    bar.start(status.counts.total, settled(status), payload(status));
+    try {
+      while (!done(status.status)) {
+        await sleep(opts.intervalMs ?? 2000);
+        status = await get();
+        bar.update(settled(status), payload(status));
+      }
+    } finally {
+      bar.stop();
+    }
+  }
+  io.out(json(status));
+  return status;
+}

@@ -1,0 +1,126 @@
+// The CLI client commands against a live API: org create (admin token), campaign create from a
+// file, batch create (streamed upload, optional start), batch status (once and watched).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  ApiError,
+  batchCreate,
+  batchStatus,
+  campaignCreate,
+  loadClientConfig,
+  orgCreate,
+  registerClientCommands,
+  type ClientConfig,
+  type ClientIo,
+} from '../../src/producers/client/index.js';
+import { ADMIN_TOKEN, createApiHarness, type ApiHarness } from '../support/api.js';
+
+let h: ApiHarness;
+let server: Server;
+let dir: string;
+let url: string;
+
+beforeAll(async () => {
+  h = await createApiHarness('api_client');
+  server = h.app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dir = await mkdtemp(join(tmpdir(), 'outdial-client-'));
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await rm(dir, { recursive: true, force: true });
+  await h.teardown();
+});
+
+function io(): ClientIo & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, out: (l) => lines.push(l), progress: new PassThrough() };
+}
+
+async function orgConfig(): Promise<ClientConfig> {
+  const { apiKey } = await orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN }), io(), { name: 'Client org', maxConcurrency: 4 });
+  return loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_API_KEY: apiKey });
+}
+
+async function campaignFile(): Promise<string> {
+  const file = join(dir, 'campaign.json');
+  await writeFile(file, JSON.stringify({ name: 'Rx', mode: 'one_way', message: 'Hi {{first_name}}' }));
+  return file;
+}
+
+describe('client commands', () => {
+  it('creates an org with the admin token and prints its key; a wrong token fails with the contract error', async () => {
+    const out = io();
+    const created = await orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN }), out, { name: 'CLI', maxConcurrency: 2 });
+    expect(JSON.parse(out.lines[0]!)).toEqual(created);
+    const wrong = orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: 'nope' }), io(), { name: 'CLI', maxConcurrency: 2 });
+    await expect(wrong).rejects.toMatchObject({ name: 'ApiError', status: 401, code: 'unauthorized' });
+    await expect(wrong).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it('creates a campaign from a file, uploads a CSV as a batch and starts it', async () => {
+    const config = await orgConfig();
+    const campaign = await campaignCreate(config, io(), { file: await campaignFile() });
+    const csv = join(dir, 'contacts.csv');
+    const rows = Array.from({ length: 500 }, (_, i) => `+1202555${String(1000 + i)},Name${i}`);
+    await writeFile(csv, ['phone,first_name', ...rows, 'bad,X'].join('\n'));
+    const out = io();
+    const report = await batchCreate(config, out, { campaignId: campaign.id, file: csv, name: 'upload', maxConcurrency: 2, start: true });
+    expect(report).toMatchObject({ accepted: 500, rejected: 1, duplicates: 0, suppressed: 0, status: 'running' });
+    expect(JSON.parse(out.lines[0]!)).toEqual(report);
+  });
+
+  it('reports an upload the API refuses as an ApiError with its code', async () => {
+    const config = await orgConfig();
+    const campaign = await campaignCreate(config, io(), { file: await campaignFile() });
+    const csv = join(dir, 'no-phone.csv');
+    await writeFile(csv, 'first_name\nAnn\n');
+    await expect(batchCreate(config, io(), { campaignId: campaign.id, file: csv, name: 'x', maxConcurrency: 1 })).rejects.toMatchObject({ status: 422 });
+  });
+
+  it('watches a batch until it is cancelled, then prints its final status', async () => {
+    const config = await orgConfig();
+    const campaign = await campaignCreate(config, io(), { file: await campaignFile() });
+    const csv = join(dir, 'watch.csv');
+    await writeFile(csv, 'phone,first_name\n+12025550101,A\n+12025550102,B\n');
+    const { batchId } = await batchCreate(config, io(), { campaignId: campaign.id, file: csv, name: 'w', maxConcurrency: 1, start: true });
+    const out = io();
+    let polls = 0;
+    // The watcher's sleep is where time would pass; the batch is cancelled during the second one.
+    out.sleep = async () => {
+      polls++;
+      if (polls === 2) await h.http.post(`/v1/batches/${batchId}/cancel`).set('authorization', `Bearer ${config.OUTDIAL_API_KEY}`).expect(200);
+    };
+    const final = await batchStatus(config, out, { id: batchId, watch: true, intervalMs: 1 });
+    expect(polls).toBe(2);
+    expect(final).toMatchObject({ status: 'cancelled', counts: { total: 2, status: { cancelled: 2 } } });
+    expect(out.lines).toHaveLength(1);
+  });
+
+  it('wires the commands into commander with their options', async () => {
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
+    registerClientCommands(program, { OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await program.parseAsync(['org', 'create', '--name', 'Via CLI', '--max-concurrency', '3'], { from: 'user' });
+      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toMatchObject({ apiKey: expect.stringMatching(/^od_/) as string });
+    } finally {
+      log.mockRestore();
+    }
+    const row = await h.rt.db.selectFrom('orgs').select('max_concurrency').where('name', '=', 'Via CLI').executeTakeFirstOrThrow();
+    expect(row.max_concurrency).toBe(3);
+    await expect(program.parseAsync(['org', 'create', '--name', 'X', '--max-concurrency', 'zero'], { from: 'user' })).rejects.toThrow();
+  });
+
+  it('names the missing variable when a command has no key', async () => {
+    await expect(batchStatus(loadClientConfig({ OUTDIAL_API_URL: url }), io(), { id: crypto.randomUUID() })).rejects.toThrow('OUTDIAL_API_KEY');
+  });
+});
