@@ -4,15 +4,16 @@
 // 410 Gone. The row is the truth; a job is only a reminder to look at it.
 import { Worker, type Job } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
-import { createDb } from '../core/db/client.js';
-import { outdialMetrics } from '../core/metrics-catalog.js';
+import { createDb, type Db } from '../core/db/client.js';
+import type { Logger } from '../core/logger.js';
+import { outdialMetrics, type OutdialMetrics } from '../core/metrics-catalog.js';
 import { queueNames, webhookJobSchema, type WebhookJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { DEV_ENCRYPTION_KEY, decryptSecret } from '../core/secrets.js';
 import { defaultBackoff, nextRetryAt, type BackoffConfig } from './backoff.js';
-import { createGroupRunner, createWriteBatcher } from './batcher.js';
+import { createGroupRunner, createWriteBatcher, type GroupRunner } from './batcher.js';
 import { enqueueRetry } from './deliveries.js';
-import { createAgents, postSigned, type SendResult } from './http-send.js';
+import { createAgents, postSigned, type Agents, type SendResult } from './http-send.js';
 import { RefusedAddressError, resolveAllowed, systemResolver, type Resolver } from './ssrf.js';
 import {
   claimDeliveries,
@@ -46,19 +47,39 @@ function deliveryDb(url: string, max: number): ReturnType<typeof createDb> {
   return createDb(u.toString(), { max });
 }
 
+interface Ctx {
+  rt: Runtime;
+  db: Db;
+  log: Logger;
+  metrics: OutdialMetrics;
+  agents: Agents;
+  signer: (d: ClaimedDelivery) => Webhook;
+  timeoutMs: number;
+  backoff: BackoffConfig;
+  random: () => number;
+  allowPrivate: boolean;
+  resolve: Resolver;
+  succeeded: GroupRunner<{ id: string; status: number }, void>;
+}
+
 export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {}): Worker<WebhookJob> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
-  const backoff = opts.backoff ?? defaultBackoff;
-  const random = opts.random ?? Math.random;
-  const allowPrivate = opts.allowPrivate ?? rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE;
-  const resolve = opts.resolve ?? systemResolver;
-  const key = rt.config.OUTDIAL_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
-  const metrics = outdialMetrics(rt.registry);
-  const log = rt.log.child({ worker: queueNames.webhooks });
-  const agents = createAgents();
-  const signers = new Map<string, { enc: string; signer: Webhook }>();
   const { db, pool } = deliveryDb(rt.config.DATABASE_URL, opts.poolMax ?? 8);
-  // Claims and success marks of concurrent jobs share statements (one round trip per group).
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const ctx: Ctx = {
+    rt,
+    db,
+    log: rt.log.child({ worker: queueNames.webhooks }),
+    metrics: outdialMetrics(rt.registry),
+    agents: createAgents(),
+    signer: signerCache(rt.config.OUTDIAL_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY),
+    timeoutMs,
+    backoff: opts.backoff ?? defaultBackoff,
+    random: opts.random ?? Math.random,
+    allowPrivate: opts.allowPrivate ?? rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE,
+    resolve: opts.resolve ?? systemResolver,
+    succeeded: createWriteBatcher((items: { id: string; status: number }[]) => markSucceeded(db, items)),
+  };
+  // Claims of concurrent jobs share one statement (one round trip per group), like success marks.
   const claims = createGroupRunner(
     async (ids: string[]) => {
       const rows = new Map((await claimDeliveries(db, ids, timeoutMs + 5_000)).map((d) => [d.id, d]));
@@ -66,101 +87,108 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
     },
     { maxGroup: 128, maxInFlight: 2 },
   );
-  const succeeded = createWriteBatcher((items: { id: string; status: number }[]) => markSucceeded(db, items));
+  const worker = new Worker<WebhookJob>(
+    queueNames.webhooks,
+    async (job: Job<WebhookJob>) => {
+      const d = await claims.add(webhookJobSchema.parse(job.data).deliveryId);
+      if (d) await deliver(ctx, d);
+    },
+    { connection: rt.redis, prefix: rt.prefix, concurrency: opts.concurrency ?? 64 },
+  );
+  worker.on('error', (err) => ctx.log.warn({ err: err.message }, 'worker.error'));
+  worker.on('closed', () => {
+    ctx.agents.http.destroy();
+    ctx.agents.https.destroy();
+    pool.end().catch((err: Error) => ctx.log.warn({ err: err.message }, 'pool.close_failed'));
+  });
+  return worker;
+}
 
-  function signerFor(d: ClaimedDelivery): Webhook {
+/** One try of a claimed delivery. */
+async function deliver(ctx: Ctx, d: ClaimedDelivery): Promise<void> {
+  if (!d.endpoint_live) {
+    await markFailed(ctx.db, {
+      id: d.id,
+      statusCode: null,
+      error: 'endpoint disabled or deleted',
+      retryAt: null,
+    });
+    ctx.metrics.webhookDeliveries.inc({ status: 'dead' });
+    return;
+  }
+  const stop = ctx.metrics.webhookDelivery.startTimer();
+  // Anything that goes wrong while sending (even a secret that no longer decrypts) is a
+  // failed try: it is retried with backoff and dead-lettered in the end, never lost.
+  const result = await send(ctx, d).catch((err: Error) => ({
+    status: null,
+    error: `internal: ${err.message}`,
+  }));
+  stop();
+  await settle(ctx, d, result);
+}
+
+async function send(ctx: Ctx, d: ClaimedDelivery): Promise<SendResult> {
+  const url = URL.canParse(d.url) ? new URL(d.url) : null;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    return { status: null, error: 'endpoint URL is not http(s)' };
+  }
+  let addr;
+  try {
+    addr = await resolveAllowed(url.hostname, ctx.allowPrivate, ctx.resolve);
+  } catch (err) {
+    // A refused or unresolvable address is a failed try like any other: retried with backoff.
+    const msg =
+      err instanceof RefusedAddressError ? `refused: ${err.message}` : `dns: ${(err as Error).message}`;
+    return { status: null, error: msg };
+  }
+  const body = JSON.stringify(contractBody(d.payload));
+  const now = new Date();
+  const headers = {
+    'webhook-id': d.event_id,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-signature': ctx.signer(d).sign(d.event_id, now, body),
+    'user-agent': 'outdial-webhooks/1',
+  };
+  return postSigned(ctx.agents, url, addr, body, headers, ctx.timeoutMs);
+}
+
+async function settle(ctx: Ctx, d: ClaimedDelivery, r: SendResult): Promise<void> {
+  if (r.status !== null && r.status >= 200 && r.status < 300) {
+    await ctx.succeeded.add({ id: d.id, status: r.status });
+    ctx.metrics.webhookDeliveries.inc({ status: 'succeeded' });
+    return;
+  }
+  const error = r.error ?? `HTTP ${r.status}`;
+  const where = { deliveryId: d.id, endpointId: d.endpoint_id, attempts: d.attempts, error };
+  if (r.status === 410) {
+    await disableEndpoint(ctx.db, d.endpoint_id, 'receiver answered 410 Gone');
+    await markFailed(ctx.db, { id: d.id, statusCode: 410, error, retryAt: null });
+    ctx.metrics.webhookDeliveries.inc({ status: 'dead' });
+    ctx.log.warn(where, 'webhook.endpoint_disabled');
+    return;
+  }
+  const retryAt = nextRetryAt(d.attempts, d.created_at, new Date(), ctx.random, ctx.backoff);
+  await markFailed(ctx.db, { id: d.id, statusCode: r.status, error, retryAt });
+  ctx.metrics.webhookDeliveries.inc({ status: retryAt ? 'failed' : 'dead' });
+  if (retryAt) {
+    ctx.log.info(where, 'webhook.failed');
+    await enqueueRetry(ctx.rt.queues.webhooks, d.id, d.attempts, retryAt);
+  } else {
+    ctx.log.warn(where, 'webhook.dead');
+  }
+}
+
+/** Decrypting a secret per delivery is wasted work: signers are kept per endpoint (bounded). */
+function signerCache(key: string): (d: ClaimedDelivery) => Webhook {
+  const signers = new Map<string, { enc: string; signer: Webhook }>();
+  return (d) => {
     const hit = signers.get(d.endpoint_id);
     if (hit && hit.enc === d.secret_enc) return hit.signer;
     if (signers.size > 10_000) signers.clear();
     const signer = new Webhook(decryptSecret(d.secret_enc, key));
     signers.set(d.endpoint_id, { enc: d.secret_enc, signer });
     return signer;
-  }
-
-  async function send(d: ClaimedDelivery): Promise<SendResult> {
-    const url = URL.canParse(d.url) ? new URL(d.url) : null;
-    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      return { status: null, error: 'endpoint URL is not http(s)' };
-    }
-    let addr;
-    try {
-      addr = await resolveAllowed(url.hostname, allowPrivate, resolve);
-    } catch (err) {
-      // A refused or unresolvable address is a failed try like any other: retried with backoff.
-      const msg =
-        err instanceof RefusedAddressError ? `refused: ${err.message}` : `dns: ${(err as Error).message}`;
-      return { status: null, error: msg };
-    }
-    const body = JSON.stringify(contractBody(d.payload));
-    const now = new Date();
-    const headers = {
-      'webhook-id': d.event_id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'webhook-signature': signerFor(d).sign(d.event_id, now, body),
-      'user-agent': 'outdial-webhooks/1',
-    };
-    return postSigned(agents, url, addr, body, headers, timeoutMs);
-  }
-
-  async function settle(d: ClaimedDelivery, r: SendResult): Promise<void> {
-    if (r.status !== null && r.status >= 200 && r.status < 300) {
-      await succeeded.add({ id: d.id, status: r.status });
-      metrics.webhookDeliveries.inc({ status: 'succeeded' });
-      return;
-    }
-    const error = r.error ?? `HTTP ${r.status}`;
-    if (r.status === 410) {
-      await disableEndpoint(db, d.endpoint_id, 'receiver answered 410 Gone');
-      await markFailed(db, { id: d.id, statusCode: 410, error, retryAt: null });
-      metrics.webhookDeliveries.inc({ status: 'dead' });
-      log.warn({ deliveryId: d.id, endpointId: d.endpoint_id }, 'webhook.endpoint_disabled');
-      return;
-    }
-    const retryAt = nextRetryAt(d.attempts, d.created_at, new Date(), random, backoff);
-    await markFailed(db, { id: d.id, statusCode: r.status, error, retryAt });
-    metrics.webhookDeliveries.inc({ status: retryAt ? 'failed' : 'dead' });
-    log.info(
-      { deliveryId: d.id, endpointId: d.endpoint_id, attempts: d.attempts, error, dead: !retryAt },
-      'webhook.failed',
-    );
-    if (retryAt) await enqueueRetry(rt.queues.webhooks, d.id, d.attempts, retryAt);
-  }
-
-  const worker = new Worker<WebhookJob>(
-    queueNames.webhooks,
-    async (job: Job<WebhookJob>) => {
-      const { deliveryId } = webhookJobSchema.parse(job.data);
-      const d = await claims.add(deliveryId);
-      if (!d) return;
-      if (!d.endpoint_live) {
-        await markFailed(db, {
-          id: d.id,
-          statusCode: null,
-          error: 'endpoint disabled or deleted',
-          retryAt: null,
-        });
-        metrics.webhookDeliveries.inc({ status: 'dead' });
-        return;
-      }
-      const stop = metrics.webhookDelivery.startTimer();
-      // Anything that goes wrong while sending (even a secret that no longer decrypts) is a
-      // failed try: it is retried with backoff and dead-lettered in the end, never lost.
-      const result = await send(d).catch((err: Error) => ({
-        status: null,
-        error: `internal: ${err.message}`,
-      }));
-      stop();
-      await settle(d, result);
-    },
-    { connection: rt.redis, prefix: rt.prefix, concurrency: opts.concurrency ?? 64 },
-  );
-  worker.on('error', (err) => log.warn({ err: err.message }, 'worker.error'));
-  worker.on('closed', () => {
-    agents.http.destroy();
-    agents.https.destroy();
-    pool.end().catch((err: Error) => log.warn({ err: err.message }, 'pool.close_failed'));
-  });
-  return worker;
+  };
 }
 
 const bodyKeys = [
