@@ -10,7 +10,7 @@ import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
 import type { Db } from '../core/db/client.js';
 import { newCallEvent } from '../core/events.js';
-import type { SlotLeases, TrunkBuckets } from '../core/leases.js';
+import { pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
@@ -36,6 +36,8 @@ export interface CycleResult {
   admitted: number;
   rescheduled: number;
   dnc: number;
+  /** Some trunk had fewer call tokens than free slots wanted: worth another cycle soon. */
+  tokenLimited: boolean;
 }
 
 const scheduleCache = new Map<string, Schedule>();
@@ -74,9 +76,11 @@ async function quotas(deps: AdmissionDeps, batches: RunnableBatch[], cycle: numb
     t.want += slots.get(b.id) ?? 0;
     perTrunk.set(b.trunkId, t);
   }
-  const tokens = new Map<string, number>();
-  for (const [trunk, t] of perTrunk) tokens.set(trunk, await buckets.take(trunk, t.cps, t.want));
-  return { quota: fitToTokens(demands, slots, tokens), tokens, perTrunk, active };
+  const tokens = new Map(
+    await Promise.all([...perTrunk].map(async ([trunk, t]) => [trunk, await buckets.take(trunk, t.cps, t.want)] as const)),
+  );
+  const tokenLimited = [...perTrunk].some(([trunk, t]) => (tokens.get(trunk) ?? 0) < t.want);
+  return { quota: fitToTokens(demands, slots, tokens), tokens, perTrunk, active, tokenLimited };
 }
 
 interface Sorted {
@@ -102,36 +106,51 @@ function sortClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>,
   return out;
 }
 
-/** Takes leases batch by batch; returns the contacts that got one, with their attempt ids. */
+/** Takes leases for every batch in one pipelined round trip; returns the contacts that got one. */
 async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Map<string, RunnableBatch>) {
   const granted: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }[] = [];
   const groups = new Map<string, ClaimedContact[]>();
   for (const c of admit) groups.set(c.batchId, [...(groups.get(c.batchId) ?? []), c]);
-  for (const [batchId, contacts] of groups) {
+  if (groups.size === 0) return granted;
+  const pipeline = deps.rt.redis.pipeline();
+  const plans = [...groups].map(([batchId, contacts]) => {
     const b = byId.get(batchId)!;
     const ids = contacts.map(() => randomUUID());
-    const got = await deps.leases.acquireMany({
+    pipelineAcquire(pipeline, deps.rt.keys, {
       orgId: b.orgId,
       batchId,
       attemptIds: ids,
       limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
       ttlMs: leaseTtlMs(b),
     });
-    for (let i = 0; i < got; i++) granted.push({ contact: contacts[i]!, attemptId: ids[i]!, batch: b });
-  }
+    return { b, contacts, ids };
+  });
+  const replies = (await pipeline.exec()) ?? [];
+  plans.forEach(({ b, contacts, ids }, i) => {
+    const [err, got] = replies[i] ?? [new Error('lease pipeline returned no reply'), 0];
+    if (err) throw err;
+    for (let j = 0; j < Number(got); j++) granted.push({ contact: contacts[j]!, attemptId: ids[j]!, batch: b });
+  });
   return granted;
+}
+
+/** scheduled → running for batches whose start has come, each announced once (`batch.started`). */
+export async function activateBatches(rt: Runtime): Promise<number> {
+  const started = await activateDueBatches(rt.db);
+  for (const b of started) {
+    await rt.queues.callEvents.add('batch.started', { ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id });
+  }
+  return started.length;
 }
 
 export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<CycleResult> {
   const { rt } = deps;
   const now = deps.now?.() ?? new Date();
-  for (const b of await activateDueBatches(rt.db)) {
-    await rt.queues.callEvents.add('batch.started', { ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id });
-  }
-  const batches = await runnableBatches(rt.db);
-  if (batches.length === 0) return { admitted: 0, rescheduled: 0, dnc: 0 };
+  // Batches with nothing due cost no lease or token work.
+  const batches = (await runnableBatches(rt.db)).filter((b) => b.due > 0);
+  if (batches.length === 0) return { admitted: 0, rescheduled: 0, dnc: 0, tokenLimited: false };
   const byId = new Map(batches.map((b) => [b.id, b]));
-  const { quota, tokens, perTrunk } = await quotas(deps, batches, cycle);
+  const { quota, tokens, perTrunk, tokenLimited } = await quotas(deps, batches, cycle);
 
   let granted: Awaited<ReturnType<typeof takeLeases>> = [];
   let sorted: Sorted = { admit: [], moves: [], dnc: [] };
@@ -150,9 +169,8 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
     for (const g of granted) await deps.leases.release({ orgId: g.batch.orgId, batchId: g.batch.id, attemptId: g.attemptId }).catch(() => undefined);
     throw err;
   }
-  await refundTokens(deps, tokens, perTrunk, granted);
-  await enqueue(deps, granted, sorted.dnc, byId, now);
-  return { admitted: granted.length, rescheduled: sorted.moves.length, dnc: sorted.dnc.length };
+  await Promise.all([refundTokens(deps, tokens, perTrunk, granted), enqueue(deps, granted, sorted.dnc, byId, now)]);
+  return { admitted: granted.length, rescheduled: sorted.moves.length, dnc: sorted.dnc.length, tokenLimited };
 }
 
 function toAttempt(g: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }): NewAttempt {
@@ -174,7 +192,7 @@ async function refundTokens(
 ) {
   const used = new Map<string, number>();
   for (const g of granted) used.set(g.batch.trunkId, (used.get(g.batch.trunkId) ?? 0) + 1);
-  for (const [trunk, n] of tokens) await deps.buckets.refund(trunk, perTrunk.get(trunk)!.cps, n - (used.get(trunk) ?? 0));
+  await Promise.all([...tokens].map(([trunk, n]) => deps.buckets.refund(trunk, perTrunk.get(trunk)!.cps, n - (used.get(trunk) ?? 0))));
 }
 
 /** After commit: dial jobs and audit events. If Redis fails here the reconciler re-enqueues from Postgres. */
@@ -187,9 +205,11 @@ async function enqueue(
 ) {
   const { rt, metrics } = deps;
   if (granted.length > 0) {
-    await rt.queues.dial.addBulk(granted.map((g) => ({ name: 'dial', data: { attemptId: g.attemptId }, opts: { jobId: g.attemptId } })));
     const events = granted.map((g) => newCallEvent('call.queued', g.attemptId, { attempt: g.contact.attempts + 1 }, now));
-    await rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } })));
+    await Promise.all([
+      rt.queues.dial.addBulk(granted.map((g) => ({ name: 'dial', data: { attemptId: g.attemptId }, opts: { jobId: g.attemptId } }))),
+      rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } }))),
+    ]);
     for (const g of granted) metrics.admissionLatency.observe(Math.max(0, (now.getTime() - g.contact.nextAttemptAt.getTime()) / 1000));
   }
   if (dnc.length > 0) {

@@ -8,7 +8,7 @@ import { outdialMetrics } from '../core/metrics-catalog.js';
 import { queueNames } from '../core/queues.js';
 import { createRedis } from '../core/redis.js';
 import type { Runtime } from '../core/runtime.js';
-import { runCycle, type AdmissionDeps } from './admission.js';
+import { activateBatches, runCycle, type AdmissionDeps } from './admission.js';
 import { reconcile } from './reconciler.js';
 
 export interface SchedulerOptions {
@@ -22,13 +22,14 @@ export interface SchedulerOptions {
 }
 
 export interface Scheduler {
-  /** Runs cycles until one admits nothing; resolves with the number admitted. */
+  /** Runs admission now (and again while wakes arrive or claims were spent on moves); resolves with the number admitted. */
   kick(): Promise<number>;
   reconcileNow(): ReturnType<typeof reconcile>;
   close(): Promise<void>;
 }
 
 const TICK_SCHEDULER_ID = 'admission-tick';
+const TOKEN_RETRY_MS = 50;
 
 export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): Promise<Scheduler> {
   const log = rt.log.child({ role: 'scheduler' });
@@ -46,14 +47,22 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
   let again = false;
   let closed = false;
 
+  let tokenRetry: NodeJS.Timeout | null = null;
+  // One productive cycle fills every free slot (due contacts are counted up to the batch limit),
+  // so another runs only when a wake arrived meanwhile or claims were spent on window moves or DNC.
   const loop = async (): Promise<number> => {
     let total = 0;
     do {
       again = false;
-      for (;;) {
-        const r = await runCycle(deps, cycleNo++);
-        total += r.admitted;
-        if (r.admitted + r.rescheduled + r.dnc === 0) break;
+      const r = await runCycle(deps, cycleNo++);
+      total += r.admitted;
+      if (r.rescheduled + r.dnc > 0) again = true;
+      if (r.tokenLimited && !tokenRetry && !closed) {
+        // Out of trunk call tokens: look again as they refill rather than at the next tick.
+        tokenRetry = setTimeout(() => {
+          tokenRetry = null;
+          kickLogged();
+        }, TOKEN_RETRY_MS);
       }
     } while (again && !closed);
     return total;
@@ -72,6 +81,15 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
   const kickLogged = () => {
     kick().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.cycle_failed'));
   };
+  // Starting scheduled batches is checked on every tick, not on every wake-up (it is a write).
+  const tick = async () => {
+    if (closed) return;
+    await activateBatches(rt);
+    await kick();
+  };
+  const tickLogged = () => {
+    tick().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.tick_failed'));
+  };
 
   const sub = createRedis(rt.config.REDIS_URL, 'worker');
   sub.on('error', (err: Error) => log.warn({ err: err.message }, 'scheduler.subscriber_error'));
@@ -81,10 +99,10 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
   const tickQueue = rt.queues.scheduler;
   const upsertTick = () => tickQueue.upsertJobScheduler(TICK_SCHEDULER_ID, { every: tickMs }, { name: 'tick', opts: { removeOnComplete: true, removeOnFail: true } });
   await upsertTick();
-  const tickWorker = new Worker(queueNames.scheduler, async () => void (await kick()), { connection: rt.redis, prefix: rt.prefix, concurrency: 1 });
+  const tickWorker = new Worker(queueNames.scheduler, tick, { connection: rt.redis, prefix: rt.prefix, concurrency: 1 });
   tickWorker.on('error', (err) => log.warn({ err: err.message }, 'scheduler.tick_error'));
 
-  const fallback = setInterval(kickLogged, tickMs * 2);
+  const fallback = setInterval(tickLogged, tickMs * 2);
   const reconcileTimer = setInterval(() => {
     reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs })
       .then(async (r) => {
@@ -93,7 +111,7 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
       })
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.reconcile_failed'));
   }, opts.reconcileMs ?? 5000);
-  kickLogged();
+  tickLogged();
   log.info({ tickMs }, 'scheduler.started');
 
   return {
@@ -102,6 +120,7 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
     async close() {
       closed = true;
       clearInterval(fallback);
+      if (tokenRetry) clearTimeout(tokenRetry);
       clearInterval(reconcileTimer);
       await tickWorker.close();
       await running?.catch(() => 0); // a failing last cycle was already logged
