@@ -6,7 +6,8 @@
 // A failure after the commit retries the job, which then stops as a duplicate; the maintenance
 // sweep re-enqueues orphaned deliveries and completes batches, and leases expire on their own.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { outdialMetrics } from '../core/metrics-catalog.js';
+import type { Logger } from '../core/logger.js';
+import { outdialMetrics, type OutdialMetrics } from '../core/metrics-catalog.js';
 import { callEventJobSchema, queueNames, type CallEventJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { createGroupRunner, type Settled } from './batcher.js';
@@ -31,63 +32,21 @@ export interface CallEventsWorkerOptions {
   breaker?: BreakerConfig;
 }
 
+interface Ctx {
+  rt: Runtime;
+  opts: CallEventsWorkerOptions;
+  log: Logger;
+  metrics: OutdialMetrics;
+}
+
 export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions): Worker<CallEventJob> {
-  const metrics = outdialMetrics(rt.registry);
-  const log = rt.log.child({ worker: queueNames.callEvents });
-
-  async function record(events: CallEventJob[]): Promise<Recorded[]> {
-    const order = events.map((_, i) => i).sort((a, b) => key(events[a]).localeCompare(key(events[b])));
-    const sorted = order.map((i) => events[i] as CallEventJob);
-    const recorded = await rt.db.transaction().execute((trx) => recordEvents(trx, sorted, opts.nextOpen));
-    const results: Recorded[] = new Array<Recorded>(events.length);
-    order.forEach((i, k) => (results[i] = recorded[k] as Recorded));
-    await afterCommit(results);
-    return results;
-  }
-
-  async function afterCommit(results: Recorded[]): Promise<void> {
-    const stored = results.flatMap((r) => (r.kind === 'stored' ? [r] : []));
-    await enqueueDeliveries(
-      rt.queues.webhooks,
-      stored.flatMap((r) => r.deliveryIds),
-    );
-    const finished = stored.flatMap((r) => (r.finished ? [r.finished] : []));
-    for (const f of finished) {
-      metrics.callsTotal.inc({ outcome: f.outcome });
-      if (!f.contactFinished) metrics.retriesScheduled.inc({ outcome: f.outcome });
-      if (f.answeredMs !== null) metrics.callDuration.observe({ mode: f.mode }, f.answeredMs / 1000);
-      await opts.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
-    }
-    for (const f of onePerBatch(finished)) {
-      const changes = await checkBatch(rt.db, f, opts.breaker);
-      for (const c of changes)
-        log.info({ batchId: c.body.batchId, type: c.body.type, data: c.body.data }, 'batch.changed');
-      await enqueueDeliveries(
-        rt.queues.webhooks,
-        changes.flatMap((c) => c.deliveryIds),
-      );
-    }
-  }
-
-  async function runGroup(events: CallEventJob[]): Promise<Settled<Recorded>[]> {
-    try {
-      return (await record(events)).map((value) => ({ ok: true, value }));
-    } catch (err) {
-      if (events.length === 1) return [{ ok: false, error: err }];
-      log.warn({ err: (err as Error).message, size: events.length }, 'events.group_failed');
-      return Promise.all(
-        events.map((e) =>
-          record([e]).then(
-            ([value]) =>
-              value ? { ok: true as const, value } : { ok: false as const, error: new Error('no result') },
-            (error: unknown) => ({ ok: false as const, error }),
-          ),
-        ),
-      );
-    }
-  }
-
-  const runner = createGroupRunner(runGroup, {
+  const ctx: Ctx = {
+    rt,
+    opts,
+    log: rt.log.child({ worker: queueNames.callEvents }),
+    metrics: outdialMetrics(rt.registry),
+  };
+  const runner = createGroupRunner((events: CallEventJob[]) => runGroup(ctx, events), {
     maxGroup: opts.maxGroup ?? 32,
     maxInFlight: opts.maxInFlight ?? 4,
   });
@@ -99,7 +58,7 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
       const ev = parsed.data;
       const rec = await runner.add(ev);
       if (rec.kind === 'skipped') {
-        log.debug(
+        ctx.log.debug(
           { eventId: ev.id, type: ev.type, attemptId: ev.attemptId, reason: rec.reason },
           'event.skipped',
         );
@@ -108,10 +67,66 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
     { connection: rt.redis, prefix: rt.prefix, concurrency: opts.concurrency ?? 64 },
   );
   worker.on('failed', (job, err) =>
-    log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'event.failed'),
+    ctx.log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'event.failed'),
   );
-  worker.on('error', (err) => log.warn({ err: err.message }, 'worker.error'));
+  worker.on('error', (err) => ctx.log.warn({ err: err.message }, 'worker.error'));
   return worker;
+}
+
+/** A group in one transaction; if it fails, each event alone, so one bad event fails alone. */
+async function runGroup(ctx: Ctx, events: CallEventJob[]): Promise<Settled<Recorded>[]> {
+  try {
+    return (await record(ctx, events)).map((value) => ({ ok: true, value }));
+  } catch (err) {
+    if (events.length === 1) return [{ ok: false, error: err }];
+    ctx.log.warn({ err: (err as Error).message, size: events.length }, 'events.group_failed');
+    return Promise.all(
+      events.map((e) =>
+        record(ctx, [e]).then(
+          ([value]) =>
+            value ? { ok: true as const, value } : { ok: false as const, error: new Error('no result') },
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+      ),
+    );
+  }
+}
+
+async function record(ctx: Ctx, events: CallEventJob[]): Promise<Recorded[]> {
+  const order = events.map((_, i) => i).sort((a, b) => key(events[a]).localeCompare(key(events[b])));
+  const sorted = order.map((i) => events[i] as CallEventJob);
+  const recorded = await ctx.rt.db
+    .transaction()
+    .execute((trx) => recordEvents(trx, sorted, ctx.opts.nextOpen));
+  const results: Recorded[] = new Array<Recorded>(events.length);
+  order.forEach((i, k) => (results[i] = recorded[k] as Recorded));
+  await afterCommit(ctx, results);
+  return results;
+}
+
+async function afterCommit(ctx: Ctx, results: Recorded[]): Promise<void> {
+  const { rt, opts, metrics } = ctx;
+  const stored = results.flatMap((r) => (r.kind === 'stored' ? [r] : []));
+  await enqueueDeliveries(
+    rt.queues.webhooks,
+    stored.flatMap((r) => r.deliveryIds),
+  );
+  const finished = stored.flatMap((r) => (r.finished ? [r.finished] : []));
+  for (const f of finished) {
+    metrics.callsTotal.inc({ outcome: f.outcome });
+    if (!f.contactFinished) metrics.retriesScheduled.inc({ outcome: f.outcome });
+    if (f.answeredMs !== null) metrics.callDuration.observe({ mode: f.mode }, f.answeredMs / 1000);
+    await opts.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
+  }
+  for (const f of onePerBatch(finished)) {
+    const changes = await checkBatch(rt.db, f, opts.breaker);
+    for (const c of changes)
+      ctx.log.info({ batchId: c.body.batchId, type: c.body.type, data: c.body.data }, 'batch.changed');
+    await enqueueDeliveries(
+      rt.queues.webhooks,
+      changes.flatMap((c) => c.deliveryIds),
+    );
+  }
 }
 
 function key(ev: CallEventJob | undefined): string {
