@@ -3,7 +3,7 @@ import type { EventType } from '../core/domain.js';
 import { callCompletedDataSchema } from '../core/event-data.js';
 import { concat, seededRandom, silence, toInt16, tone, utterance } from './amd/testing/signals.js';
 import { runCall, type CallPort } from './call-flow.js';
-import type { DispatchMetadata } from './dispatch-metadata.js';
+import type { DispatchMetadata } from '../core/dispatch-metadata.js';
 
 const RATE = 8000;
 

@@ -7,7 +7,7 @@ import { createAmdDetector } from './amd/detector.js';
 import type { AmdVerdict } from './amd/types.js';
 import { createVoicemailCue } from './amd/voicemail-cue.js';
 import { completedData, createCallRecord, type CallRecord } from './call-record.js';
-import type { DispatchMetadata } from './dispatch-metadata.js';
+import type { DispatchMetadata } from '../core/dispatch-metadata.js';
 import { choosePath, reportEnding, type CallEnding, type CallPath } from './policy.js';
 
 export interface CallPort {

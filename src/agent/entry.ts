@@ -4,7 +4,7 @@
 import { AutoSubscribe, type JobContext, type VAD } from '@livekit/agents';
 import type { RemoteParticipant } from '@livekit/rtc-node';
 import { loadAgentConfig } from '../core/agent-config.js';
-import { scheduleSchema, type Schedule } from '../core/campaign.js';
+import type { Schedule } from '../core/campaign.js';
 import { loadConfig, type Config } from '../core/config.js';
 import type { EventType } from '../core/domain.js';
 import { emitCallEvent, newCallEvent } from '../core/events.js';
@@ -14,7 +14,7 @@ import { createRedis } from '../core/redis.js';
 import { AMD_SAMPLE_RATE, audioFrames, calleeAudioTrack, calleeGone } from './callee-audio.js';
 import { runCall, type CallPort } from './call-flow.js';
 import { createCallRecord } from './call-record.js';
-import { parseDispatchMetadata, type DispatchMetadata } from './dispatch-metadata.js';
+import { parseDispatchMetadata, type DispatchMetadata } from '../core/dispatch-metadata.js';
 import { converse, createSpeaker, type LiveSessionDeps } from './live-session.js';
 import { agentMetricsKey, redisObserver } from './metrics-relay.js';
 import { oneWayProviders, twoWayProviders } from './providers.js';
@@ -23,8 +23,7 @@ import { oneWayProviders, twoWayProviders } from './providers.js';
 export const CALLEE_IDENTITY = 'callee';
 
 function scheduleOf(meta: DispatchMetadata): Schedule | null {
-  const parsed = meta.schedule === undefined ? null : scheduleSchema.safeParse(meta.schedule);
-  return parsed?.success ? parsed.data : null;
+  return meta.schedule ?? null; // validated with the metadata
 }
 
 function deadlineAfter(ms: number, ctx: JobContext): Promise<void> {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { attemptOutcomes, eventTypes } from '../core/domain.js';
 import { addTranscript, completedData, createCallRecord } from './call-record.js';
-import type { DispatchMetadata } from './dispatch-metadata.js';
-import { parseDispatchMetadata } from './dispatch-metadata.js';
+import type { DispatchMetadata } from '../core/dispatch-metadata.js';
+import { parseDispatchMetadata } from '../core/dispatch-metadata.js';
 import { choosePath, reportEnding, type CallEnding } from './policy.js';
 
 const meta = (over: Partial<DispatchMetadata> = {}): DispatchMetadata => ({

@@ -4,7 +4,7 @@
 import type { AttemptOutcome, EventType } from '../core/domain.js';
 import { assertNever } from '../core/domain.js';
 import type { AmdVerdict } from './amd/types.js';
-import type { DispatchMetadata } from './dispatch-metadata.js';
+import type { DispatchMetadata } from '../core/dispatch-metadata.js';
 
 export type CallPath =
   | { kind: 'notify'; message: string }

@@ -7,7 +7,7 @@ import * as deepgram from '@livekit/agents-plugin-deepgram';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AgentConfig } from '../core/agent-config.js';
 import { requireConfig, type Config } from '../core/config.js';
-import type { DispatchMetadata } from './dispatch-metadata.js';
+import type { DispatchMetadata } from '../core/dispatch-metadata.js';
 
 export interface VoiceProviders {
   stt?: stt.STT;

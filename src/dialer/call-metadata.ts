@@ -4,32 +4,14 @@
 import { voicemailText } from '../core/campaign.js';
 import { renderTemplate } from '../core/template.js';
 import type { DialRequest } from './telephony.js';
+import type { AgentDispatchMetadata } from '../core/dispatch-metadata.js';
 
 export const AGENT_NAME = 'outdial-agent';
 /** The SIP participant's identity in the room; the agent waits for it. */
 export const CALLEE_IDENTITY = 'callee';
 
 /** Read by the agent (src/agent) from `ctx.job.metadata`; keep in step with it. */
-export interface AgentDispatchMetadata {
-  attemptId: string;
-  orgId: string;
-  campaignId: string;
-  batchId: string;
-  mode: 'one_way' | 'two_way';
-  /** one_way: the text to say. */
-  message: string | null;
-  /** two_way: the system prompt and the first line. */
-  instructions: string | null;
-  greeting: string | null;
-  amd: { enabled: boolean; onMachine: 'hangup' | 'leave_voicemail' };
-  voicemailMessage: string | null;
-  maxCallSeconds: number;
-  outcomeSchema: Record<string, unknown> | null;
-  voice: DialRequest['campaign']['voice'];
-  /** With these the agent's schedule_callback can refuse a time outside the calling window. */
-  timezones: string[];
-  schedule: DialRequest['campaign']['schedule'];
-}
+export type { AgentDispatchMetadata };
 
 export function agentDispatchMetadata(call: DialRequest): AgentDispatchMetadata {
   const c = call.campaign;

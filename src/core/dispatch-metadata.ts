@@ -1,7 +1,7 @@
-// The agent's brief, read from the dispatch metadata (ctx.job.metadata) that the dialer writes.
-// Templates are already filled in by the dialer, so the agent never sees the contact row. The
-// shape mirrors the dialer's AgentDispatchMetadata; both should move into src/core.
+// The agent's brief: the dispatch metadata (ctx.job.metadata) the dialer writes and the agent
+// reads. Templates are already filled in by the dialer, so the agent never sees the contact row.
 import { z } from 'zod';
+import { scheduleSchema } from './campaign.js';
 
 export const dispatchMetadataSchema = z.object({
   attemptId: z.uuid(),
@@ -30,10 +30,12 @@ export const dispatchMetadataSchema = z.object({
    * schedule_callback can refuse a time outside the calling window while the callee is listening.
    */
   timezones: z.array(z.string()).optional(),
-  schedule: z.unknown().optional(),
+  schedule: scheduleSchema.optional(),
 });
 
 export type DispatchMetadata = z.infer<typeof dispatchMetadataSchema>;
+/** What the dialer writes (the schema's input: optional fields may be left out). */
+export type AgentDispatchMetadata = z.input<typeof dispatchMetadataSchema>;
 
 export class DispatchMetadataError extends Error {
   override readonly name = 'DispatchMetadataError';
