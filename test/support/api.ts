@@ -23,7 +23,10 @@ export async function createApiHarness(label: string, opts: ApiOptions = {}, env
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   const app = createApp({ ...rt, log }, opts);
-  const http = supertest(app);
+  // One listening server for the whole file: supertest(app) would open a new one per request.
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const http = supertest(server);
   return {
     rt,
     app,
@@ -38,6 +41,10 @@ export async function createApiHarness(label: string, opts: ApiOptions = {}, env
       const body = res.body as { id: string; apiKey: string };
       return { ...body, auth: `Bearer ${body.apiKey}` };
     },
-    teardown: () => rt.teardown(),
+    async teardown() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await rt.teardown();
+    },
   };
 }
