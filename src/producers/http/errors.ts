@@ -66,7 +66,9 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
     res.status(known.status);
     res.locals.errorCode = known.code;
   } else {
-    log.error({ err }, 'http.unhandled_error');
+    // Name, message, code and stack only: driver errors carry the offending row in `detail`.
+    const e = err instanceof Error ? err : new Error(String(err));
+    log.error({ err: { name: e.name, message: e.message, code: (e as { code?: unknown }).code, stack: e.stack } }, 'http.unhandled_error');
     body = { error: { code: 'internal', message: 'internal server error' } };
     res.status(500);
   }
