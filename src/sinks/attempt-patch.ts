@@ -66,8 +66,9 @@ function finishPatch(base: AttemptUpdate, current: AttemptSnapshot, ev: PatchEve
     ...(answeredAt && !current.answered_at ? { answered_at: answeredAt } : {}),
     outcome,
     ended_at: ev.occurredAt,
-    duration_ms: duration === null ? null : Math.round(duration),
-    sip_status: num(d.sipStatus) ?? current.sip_status,
+    // Clamped to the column's range: a wild value from a buggy producer must not block the attempt.
+    duration_ms: duration === null ? null : Math.min(Math.max(Math.round(duration), 0), 2_147_483_647),
+    sip_status: sipStatus(d.sipStatus) ?? current.sip_status,
     sip_reason: str(d.reason) ?? current.sip_reason,
   };
   if (d.amd !== undefined && d.amd !== null) update.amd = JSON.stringify(d.amd);
@@ -83,6 +84,11 @@ function amdOf(data: Record<string, unknown>): unknown {
 
 function num(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function sipStatus(v: unknown): number | null {
+  const n = num(v);
+  return n !== null && Number.isInteger(n) && n >= 100 && n <= 699 ? n : null;
 }
 
 function str(v: unknown): string | null {

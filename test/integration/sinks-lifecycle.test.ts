@@ -2,7 +2,9 @@
 // retries and finishes on the contact, duplicates and reordering, opt-out, batch completion.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/core/db/client.js';
+import { nextOpen } from '../../src/core/calling-window.js';
 import { createSlotLeases, type SlotLeases } from '../../src/core/leases.js';
+import { newCallEvent } from '../../src/core/events.js';
 import { startSinks, type Sinks } from '../../src/sinks/main.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -22,7 +24,12 @@ beforeAll(async () => {
   campaignId = (await insertCampaign(rt.db, orgId)).campaign.id;
   slots = createSlotLeases(rt.redis, rt.keys);
   leases = recordingLeases(slots);
-  sinks = await startSinks(rt, { leases, maintenance: false });
+  // A zone that makes the window maths throw: stands for any event whose processing fails.
+  const poisoned: typeof nextOpen = (zones, schedule, from) => {
+    if (zones.includes('Etc/GMT+12')) throw new Error('poisoned window');
+    return nextOpen(zones, schedule, from);
+  };
+  sinks = await startSinks(rt, { leases, maintenance: false, nextOpen: poisoned });
 });
 
 afterAll(async () => {
@@ -222,6 +229,35 @@ describe('retries', () => {
     expect(out).toMatchObject({ type: 'contact.finished', data: { reason: 'opt_out' } });
     const dnc = await rt.db.selectFrom('dnc').selectAll().where('org_id', '=', orgId).execute();
     expect(dnc.map((d) => d.phone)).toContain(contacts[1]!.phone);
+  });
+});
+
+describe('failures', () => {
+  it('fails only the event that cannot be processed, not the ones recorded with it', async () => {
+    const batch = await insertBatch(rt.db, orgId, campaignId);
+    const [good] = await insertContacts(rt.db, orgId, batch.id, 1);
+    const [bad] = await insertContacts(rt.db, orgId, batch.id, 1, {
+      timezones: ['Etc/GMT+12'],
+      firstNumber: 2000,
+    });
+    const a = await insertAttempt(rt.db, good!, campaignId, { status: 'dialing' });
+    const b = await insertAttempt(rt.db, bad!, campaignId, { status: 'dialing' });
+    const data = { outcome: 'busy', sipStatus: 486, reason: 'Busy Here' };
+    const events = [newCallEvent('call.failed', a.id, data), newCallEvent('call.failed', b.id, data)];
+    // Added together so that they are recorded in one group.
+    await rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } })));
+    await finishedAttempt(rt.db, a.id);
+    const failed = await waitFor(
+      async () => (await rt.queues.callEvents.getJob(events[1]!.id))?.failedReason,
+    );
+    expect(failed).toBe('poisoned window');
+    const row = await rt.db
+      .selectFrom('attempts')
+      .select('status')
+      .where('id', '=', b.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('dialing');
+    expect(await eventsOf(rt.db, b.id)).toEqual([]);
   });
 });
 
