@@ -24,6 +24,8 @@ export interface HeldLease extends LeaseOwner {
 }
 
 export interface ActiveCounts {
+  /** False after Redis lost its data and before the reconciler rebuilt the leases: counts are not to be trusted. */
+  ready: boolean;
   system: number;
   org: Map<string, number>;
   batch: Map<string, number>;
@@ -45,6 +47,9 @@ export interface SlotLeases {
   active(req: { orgIds: readonly string[]; batchIds: readonly string[] }): Promise<ActiveCounts>;
   /** Every lease in the system set, expired or not (the reconciler compares them with Postgres). */
   held(): Promise<HeldLease[]>;
+  /** Marks the lease sets as complete (the reconciler, once it has rebuilt them from Postgres). */
+  markReady(): Promise<void>;
+  isReady(): Promise<boolean>;
 }
 
 export interface TrunkBuckets {
@@ -102,6 +107,7 @@ export function leaseKeys(keys: Keys) {
     org: (orgId: string) => keys.key('lease', 'org', orgId),
     batch: (batchId: string) => keys.key('lease', 'batch', batchId),
     trunk: (trunkId: string) => keys.key('cps', trunkId),
+    ready: keys.key('lease', 'ready'),
   };
 }
 
@@ -159,14 +165,21 @@ export function createSlotLeases(redis: Redis, keys: Keys): SlotLeases {
       return r.odRestoreSlots(...triple(req), req.ttlMs, req.orgId, req.batchId, ...req.attemptIds);
     },
     async active({ orgIds, batchIds }) {
-      const names = [k.system, ...orgIds.map(k.org), ...batchIds.map(k.batch)];
+      const names = [k.ready, k.system, ...orgIds.map(k.org), ...batchIds.map(k.batch)];
       const counts = await r.odCountSlots(names.length, ...names);
       const at = (i: number) => counts[i] ?? 0;
       return {
-        system: at(0),
-        org: new Map(orgIds.map((id, i) => [id, at(1 + i)])),
-        batch: new Map(batchIds.map((id, i) => [id, at(1 + orgIds.length + i)])),
+        ready: at(0) === 1,
+        system: at(1),
+        org: new Map(orgIds.map((id, i) => [id, at(2 + i)])),
+        batch: new Map(batchIds.map((id, i) => [id, at(2 + orgIds.length + i)])),
       };
+    },
+    async markReady() {
+      await redis.set(k.ready, '1');
+    },
+    async isReady() {
+      return (await redis.exists(k.ready)) === 1;
     },
     async held() {
       const raw = await redis.zrange(k.system, 0, -1, 'WITHSCORES');

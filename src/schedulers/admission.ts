@@ -38,6 +38,8 @@ export interface CycleResult {
   dnc: number;
   /** Some trunk had fewer call tokens than free slots wanted: worth another cycle soon. */
   tokenLimited: boolean;
+  /** False when Redis lost the leases and the reconciler has not rebuilt them yet: nothing was admitted. */
+  leasesReady: boolean;
 }
 
 const scheduleCache = new Map<string, Schedule>();
@@ -60,6 +62,7 @@ async function quotas(deps: AdmissionDeps, batches: RunnableBatch[], cycle: numb
   const { rt, leases, buckets } = deps;
   const orgIds = [...new Set(batches.map((b) => b.orgId))];
   const active = await leases.active({ orgIds, batchIds: batches.map((b) => b.id) });
+  if (!active.ready) return null;
   const demands: BatchDemand[] = rotate(batches, cycle).map((b) => ({
     batchId: b.id,
     orgId: b.orgId,
@@ -148,9 +151,12 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
   const now = deps.now?.() ?? new Date();
   // Batches with nothing due cost no lease or token work.
   const batches = (await runnableBatches(rt.db)).filter((b) => b.due > 0);
-  if (batches.length === 0) return { admitted: 0, rescheduled: 0, dnc: 0, tokenLimited: false };
+  if (batches.length === 0) return { admitted: 0, rescheduled: 0, dnc: 0, tokenLimited: false, leasesReady: true };
   const byId = new Map(batches.map((b) => [b.id, b]));
-  const { quota, tokens, perTrunk, tokenLimited } = await quotas(deps, batches, cycle);
+  const planned = await quotas(deps, batches, cycle);
+  // Empty lease sets after a Redis loss would look like free slots: admit nothing until rebuilt.
+  if (!planned) return { admitted: 0, rescheduled: 0, dnc: 0, tokenLimited: false, leasesReady: false };
+  const { quota, tokens, perTrunk, tokenLimited } = planned;
 
   let granted: Awaited<ReturnType<typeof takeLeases>> = [];
   let sorted: Sorted = { admit: [], moves: [], dnc: [] };
@@ -170,7 +176,7 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
     throw err;
   }
   await Promise.all([refundTokens(deps, tokens, perTrunk, granted), enqueue(deps, granted, sorted.dnc, byId, now)]);
-  return { admitted: granted.length, rescheduled: sorted.moves.length, dnc: sorted.dnc.length, tokenLimited };
+  return { admitted: granted.length, rescheduled: sorted.moves.length, dnc: sorted.dnc.length, tokenLimited, leasesReady: true };
 }
 
 function toAttempt(g: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }): NewAttempt {

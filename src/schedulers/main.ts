@@ -57,6 +57,7 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
       const r = await runCycle(deps, cycleNo++);
       total += r.admitted;
       if (r.rescheduled + r.dnc > 0) again = true;
+      if (!r.leasesReady) reconcileLogged(); // Redis lost the leases: rebuild them now, then admit
       if (r.tokenLimited && !tokenRetry && !closed) {
         // Out of trunk call tokens: look again as they refill rather than at the next tick.
         tokenRetry = setTimeout(() => {
@@ -87,6 +88,24 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
     await activateBatches(rt);
     await kick();
   };
+  let reconciling: Promise<void> | null = null;
+  const reconcileOnce = (): Promise<void> => {
+    reconciling ??= reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs })
+      .then(async (r) => {
+        if (r.requeued + r.restored + r.released + r.stuck + r.completed > 0) log.info(r, 'scheduler.reconciled');
+        await upsertTick(); // the tick's job scheduler is lost with Redis; put it back
+      })
+      .finally(() => {
+        reconciling = null;
+      });
+    return reconciling;
+  };
+  const reconcileLogged = () => {
+    if (closed) return;
+    reconcileOnce()
+      .then(kickLogged)
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.reconcile_failed'));
+  };
   const tickLogged = () => {
     tick().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.tick_failed'));
   };
@@ -103,14 +122,9 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
   tickWorker.on('error', (err) => log.warn({ err: err.message }, 'scheduler.tick_error'));
 
   const fallback = setInterval(tickLogged, tickMs * 2);
-  const reconcileTimer = setInterval(() => {
-    reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs })
-      .then(async (r) => {
-        if (r.requeued + r.restored + r.released + r.stuck + r.completed > 0) log.info(r, 'scheduler.reconciled');
-        await upsertTick(); // the tick's job scheduler is lost with Redis; put it back
-      })
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.reconcile_failed'));
-  }, opts.reconcileMs ?? 5000);
+  const reconcileTimer = setInterval(reconcileLogged, opts.reconcileMs ?? 5000);
+  // Leases must be known complete before the first admission (a fresh or emptied Redis has none).
+  await reconcileOnce().catch((err: unknown) => log.warn({ err: (err as Error).message }, 'scheduler.reconcile_failed'));
   tickLogged();
   log.info({ tickMs }, 'scheduler.started');
 

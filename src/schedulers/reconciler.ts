@@ -91,9 +91,13 @@ async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
 }
 
 export async function reconcile(rt: Runtime, leases: SlotLeases, opts: { requeueGraceMs?: number } = {}): Promise<ReconcileResult> {
+  // Read before the snapshot of open attempts: only a pass that began after Redis lost the marker
+  // (and with it the leases) may declare the rebuilt lease sets complete.
+  const wasReady = await leases.isReady();
   const open = await openAttempts(rt);
   const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
   const { restored, released } = await syncLeases(rt, leases, open);
+  if (!wasReady) await leases.markReady();
   const stuck = await failStuck(rt, open);
   await cancelWaitingContacts(rt.db);
   const done = await completeDrainedBatches(rt.db);
