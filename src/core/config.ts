@@ -44,6 +44,8 @@ export const configSchema = z.object({
   /** System-wide cap on calls in flight: the agent fleet's capacity. */
   OUTDIAL_MAX_ACTIVE_CALLS: z.coerce.number().int().positive().default(1000),
   OUTDIAL_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  /** API requests a minute per org API key (429 beyond). */
+  OUTDIAL_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   OUTDIAL_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
   S3_ENDPOINT: optionalNonEmpty,
   S3_REGION: z.string().default('us-east-1'),

@@ -23,7 +23,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface ApiOptions {
-  /** Per API key; default 600 requests a minute. */
+  /** Per API key; default OUTDIAL_API_RATE_LIMIT requests a minute. */
   rateLimit?: RateLimitOptions;
   /** Limit for ordinary JSON bodies; default 1 MiB. */
   jsonLimitBytes?: number;
@@ -31,17 +31,17 @@ export interface ApiOptions {
   batchJsonLimitBytes?: number;
   /** Routers of other roles served by this process, mounted before /v1 with their own body handling (e.g. POST /livekit/webhook). */
   mounts?: { path: string; handler: RequestHandler | Router }[];
+  /** Bound on each /readyz check; default 2 s. */
+  readyCheckTimeoutMs?: number;
   /** Clock for lifecycle decisions (tests). */
   now?: () => Date;
 }
-
-export const defaultRateLimit: RateLimitOptions = { points: 600, windowSeconds: 60 };
 
 function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   const { rt } = deps;
   const v1 = Router();
   v1.use(orgAuth(rt.db));
-  v1.use(rateLimitByOrg(rt.redis, rt.keys.key('ratelimit'), opts.rateLimit ?? defaultRateLimit));
+  v1.use(rateLimitByOrg(rt.redis, rt.keys.key('ratelimit'), opts.rateLimit ?? { points: rt.config.OUTDIAL_API_RATE_LIMIT, windowSeconds: 60 }));
   // Contact import takes its own (larger, streamed) bodies: mounted here, before the JSON parser.
   const maxUpload = rt.config.OUTDIAL_MAX_UPLOAD_BYTES;
   v1.use(batchImportRoutes(deps, { jsonLimitBytes: opts.batchJsonLimitBytes ?? Math.min(maxUpload, 64 * 1024 * 1024) }));
@@ -62,7 +62,7 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   app.disable('x-powered-by');
   app.use(requestLogger(rt.log));
   app.use(helmet());
-  app.use(healthRoutes(rt));
+  app.use(healthRoutes(rt, opts.readyCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: opts.readyCheckTimeoutMs }));
 
   for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
   // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──

@@ -53,7 +53,8 @@ describe('CSV upload', () => {
   });
 
   it('answers 400 for missing or wrong batch meta in the query', async () => {
-    for (const query of [{ maxConcurrency: '3' }, { name: 'x', maxConcurrency: 'lots' }, { name: 'x', maxConcurrency: '3', startAt: 'tomorrow' }]) {
+    const queries: Record<string, string>[] = [{ maxConcurrency: '3' }, { name: 'x', maxConcurrency: 'lots' }, { name: 'x', maxConcurrency: '3', startAt: 'tomorrow' }];
+    for (const query of queries) {
       const res = await postCsv('phone,first_name\n2025550101,A\n', query);
       expect(res.status, JSON.stringify(query)).toBe(400);
     }

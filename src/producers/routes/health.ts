@@ -6,12 +6,10 @@ import { sql } from 'kysely';
 import { migrationsCurrent } from '../../core/db/migrate.js';
 import type { Runtime } from '../../core/runtime.js';
 
-const CHECK_TIMEOUT_MS = 2000;
-
-async function bounded(check: () => Promise<boolean>): Promise<boolean> {
+async function bounded(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), CHECK_TIMEOUT_MS);
+    timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
     return await Promise.race([check().catch(() => false), timeout]);
@@ -20,16 +18,17 @@ async function bounded(check: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
-export function healthRoutes(rt: Runtime): Router {
+export function healthRoutes(rt: Runtime, opts: { checkTimeoutMs?: number } = {}): Router {
+  const ms = opts.checkTimeoutMs ?? 2000;
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     const [postgres, redis, migrations] = await Promise.all([
-      bounded(async () => (await sql`select 1`.execute(rt.db), true)),
-      bounded(async () => (await rt.redis.ping()) === 'PONG'),
-      bounded(() => migrationsCurrent(rt.db)),
+      bounded(async () => (await sql`select 1`.execute(rt.db), true), ms),
+      bounded(async () => (await rt.redis.ping()) === 'PONG', ms),
+      bounded(() => migrationsCurrent(rt.db), ms),
     ]);
     const ready = postgres && redis && migrations;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis, migrations } });

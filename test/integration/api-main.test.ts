@@ -1,0 +1,75 @@
+// The api role's entry point: listens, reports readiness honestly, and closes gracefully.
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/producers/app.js';
+import { startApi } from '../../src/producers/main.js';
+import { insertOrg } from '../support/fixtures.js';
+import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
+
+let rt: TestRuntime;
+beforeAll(async () => {
+  rt = await createTestRuntime('api_main');
+});
+afterAll(async () => {
+  await rt.teardown();
+});
+
+describe('startApi', () => {
+  it('serves on the given port and stops accepting connections once closed', async () => {
+    const api = await startApi(rt, { port: 0, host: '127.0.0.1' });
+    const res = await fetch(`${api.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    await api.close();
+    await expect(fetch(`${api.url}/healthz`)).rejects.toThrow();
+  });
+
+  it('lets a request in flight finish before closing', async () => {
+    const { apiKey } = await insertOrg(rt.db);
+    const api = await startApi(rt, { port: 0, host: '127.0.0.1' });
+    const { port } = api.server.address() as AddressInfo;
+    const body = JSON.stringify({ phones: ['+12025550123'] });
+    const arrived = new Promise((resolve) => api.server.once('request', resolve));
+    let closing: Promise<void> | undefined;
+    const response = new Promise<number>((resolve, reject) => {
+      const req = httpRequest({
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/v1/dnc',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      // Half the body is sent; the rest goes out only after close() has begun.
+      void arrived.then(() => {
+        closing = api.close();
+        req.end(body.slice(5));
+      });
+    });
+    expect(await response).toBe(201);
+    await closing;
+  });
+});
+
+describe('/readyz', () => {
+  it('answers 503 naming the failed check when Redis is unreachable', async () => {
+    const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    deadRedis.on('error', () => undefined);
+    try {
+      const app = createApp({ ...rt, redis: deadRedis }, { readyCheckTimeoutMs: 300 });
+      const res = await supertest(app).get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ status: 'unavailable', checks: { postgres: true, redis: false, migrations: true } });
+    } finally {
+      deadRedis.disconnect();
+    }
+  });
+});
