@@ -25,13 +25,18 @@ export async function checkBatch(
   const paused = await tripBreaker(db, f.batchId, breaker);
   if (paused) out.push(paused);
   if (f.contactFinished) {
-    const done = await db.transaction().execute(async (trx) => {
-      const b = await completeBatchIfDone(trx, f.batchId);
-      return b ? store(trx, batchEvent(b, 'batch.completed', {})) : null;
-    });
+    const done = await completeBatch(db, f.batchId);
     if (done) out.push(done);
   }
   return out;
+}
+
+/** Completes the batch if nothing is left to call, with its batch.completed event. */
+export async function completeBatch(db: Db, batchId: string): Promise<BatchChange | null> {
+  return db.transaction().execute(async (trx) => {
+    const b = await completeBatchIfDone(trx, batchId);
+    return b ? store(trx, batchEvent(b, 'batch.completed', {})) : null;
+  });
 }
 
 async function tripBreaker(db: Db, batchId: string, cfg: BreakerConfig): Promise<BatchChange | null> {

@@ -5,7 +5,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { sql } from 'kysely';
 import { queueNames, queueOptions } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { enqueueRetry } from './deliveries.js';
+import { completeBatch } from './batch-checks.js';
+import { enqueueDeliveries, enqueueRetry } from './deliveries.js';
 import { orphanedDeliveries } from './store/deliveries.js';
 
 export interface MaintenanceOptions {
@@ -29,17 +30,23 @@ export async function sweep(
 ): Promise<{ requeued: number; completed: number }> {
   const orphans = await orphanedDeliveries(rt.db, orphanAfterMs, 1000);
   for (const o of orphans) await enqueueRetry(rt.queues.webhooks, o.id, o.attempts, new Date());
-  // Batches left running with nothing to do (the finishing job's batch check failed after commit).
-  // They get no batch.completed event here: that event belongs to the check that was lost.
-  const done = await sql<{ id: string }>`
-    update batches b set status = 'completed', finished_at = now()
-     where b.status = 'running'
+  // Batches left running with nothing to do: the finishing job's batch check was lost after
+  // its commit. A minute's quiet leaves that check time to run first.
+  const idle = await sql<{ id: string }>`
+    select b.id from batches b
+     where b.status in ('running', 'paused')
        and exists (select 1 from attempts a where a.batch_id = b.id)
-       and not exists (select 1 from contacts c where c.batch_id = b.id and c.status in ('pending', 'in_progress'))
-       and not exists (select 1 from attempts a where a.batch_id = b.id and a.status <> 'finished')
        and not exists (select 1 from attempts a where a.batch_id = b.id and a.ended_at > now() - interval '1 minute')
-    returning b.id`.execute(rt.db);
-  return { requeued: orphans.length, completed: done.rows.length };
+       and not exists (select 1 from contacts c where c.batch_id = b.id and c.status in ('pending', 'in_progress'))
+     limit 100`.execute(rt.db);
+  let completed = 0;
+  for (const { id } of idle.rows) {
+    const change = await completeBatch(rt.db, id);
+    if (!change) continue;
+    completed++;
+    await enqueueDeliveries(rt.queues.webhooks, change.deliveryIds);
+  }
+  return { requeued: orphans.length, completed };
 }
 
 export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {}): Promise<Maintenance> {

@@ -6,6 +6,7 @@ import { nextOpen } from '../../src/core/calling-window.js';
 import { createSlotLeases, type SlotLeases } from '../../src/core/leases.js';
 import { newCallEvent } from '../../src/core/events.js';
 import { startSinks, type Sinks } from '../../src/sinks/main.js';
+import { sweep } from '../../src/sinks/maintenance.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
@@ -233,6 +234,31 @@ describe('retries', () => {
 });
 
 describe('failures', () => {
+  it('completes, from the maintenance sweep, a batch whose completion check was lost', async () => {
+    const batch = await insertBatch(rt.db, orgId, campaignId);
+    const [c] = await insertContacts(rt.db, orgId, batch.id, 1);
+    const a = await insertAttempt(rt.db, c!, campaignId, { status: 'finished' });
+    await rt.db.updateTable('contacts').set({ status: 'finished' }).where('id', '=', c!.id).execute();
+    await rt.db
+      .updateTable('attempts')
+      .set({ outcome: 'completed', ended_at: new Date(Date.now() - 5 * 60_000) })
+      .where('id', '=', a.id)
+      .execute();
+    expect((await sweep(rt, 60_000)).completed).toBeGreaterThanOrEqual(1);
+    const b = await rt.db
+      .selectFrom('batches')
+      .select('status')
+      .where('id', '=', batch.id)
+      .executeTakeFirstOrThrow();
+    expect(b.status).toBe('completed');
+    const events = await rt.db
+      .selectFrom('call_events')
+      .select('type')
+      .where('batch_id', '=', batch.id)
+      .execute();
+    expect(events.map((e) => e.type)).toEqual(['batch.completed']);
+  });
+
   it('fails only the event that cannot be processed, not the ones recorded with it', async () => {
     const batch = await insertBatch(rt.db, orgId, campaignId);
     const [good] = await insertContacts(rt.db, orgId, batch.id, 1);
