@@ -4,12 +4,13 @@
 // database, then loads the same file with a bare COPY into a plain table as the floor.
 // Last stdout line: {rows, seconds, rowsPerSec, copyRowsPerSec, ratioToCopy, peakRssMb}.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { campaignInputSchema } from '../src/core/campaign.js';
@@ -157,6 +158,26 @@ async function contactsInsertFloor(url: string, batchId: string): Promise<number
   }
 }
 
+/** CPU seconds used so far by this database's outdial backends (Postgres runs on this host). */
+async function backendCpuSeconds(db: Db): Promise<Map<number, number>> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database() and application_name = 'outdial'`.execute(db);
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime, fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    out.set(pid, (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100);
+  }
+  return out;
+}
+
+function cpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += s - (before.get(pid) ?? 0);
+  return total;
+}
+
 async function main(): Promise<void> {
   const rows = argRows();
   const file = join(tmpdir(), `outdial-bench-import-${process.pid}.csv`);
@@ -166,22 +187,27 @@ async function main(): Promise<void> {
   try {
     await migrateToLatest(db);
     const campaign = await seedCampaign(db);
+    const pgBefore = await backendCpuSeconds(db);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const report = await importCsvBatch(db, campaign, { name: 'bench', maxConcurrency: 10, startAt: null }, createReadStream(file), {
       maxBytes: 1024 ** 3,
     });
     const seconds = (performance.now() - started) / 1000;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    const cpu = process.cpuUsage();
+    const cpu = process.cpuUsage(cpuBefore);
+    const pgCpuSeconds = cpuSpent(pgBefore, await backendCpuSeconds(db));
     const copySeconds = await bareCopy(database.url, file);
     const floorSeconds = await contactsInsertFloor(database.url, report.batchId);
     const { errors, ...counts } = report;
     console.log(JSON.stringify({ ...counts, firstErrors: errors.slice(0, 3) }));
-    // Context for reading the figures on a shared machine: the process's CPU (main thread and
-    // phone workers), the load average, and the contacts table's own insert floor.
+    // Context for reading the figures on a shared machine: CPU of this process (main thread and
+    // phone workers) and of its Postgres backends, the load average, and the contacts table's
+    // own insert floor.
     console.log(
       JSON.stringify({
         nodeCpuSeconds: round((cpu.user + cpu.system) / 1e6),
+        postgresCpuSeconds: round(pgCpuSeconds),
         loadAverage: loadavg().map(round),
         contactsInsertSelectSeconds: round(floorSeconds),
         bareCopySeconds: round(copySeconds),

@@ -5,7 +5,7 @@
 // batches plus the set of numbers seen. The first occurrence of a number wins.
 import { ImportTally } from './import-report.js';
 import { normaliseRow, type ColumnLayout, type ContactDraft, type RowContext } from './contact-row.js';
-import { chunkJson, insertContactChunk, type ChunkTarget, type Trx } from './contact-writer.js';
+import { contactColumns, insertContactChunk, type ChunkTarget, type Trx } from './contact-writer.js';
 import type { PhoneResult } from './phone.js';
 import { createPhonePool, inlinePhoneParser, type PhoneParser } from './phone-pool.js';
 import { PhoneSet } from './phone-set.js';
@@ -104,10 +104,10 @@ class ChunkSink {
   }
 
   private async flush(): Promise<void> {
-    const json = chunkJson(this.chunk);
+    const columns = contactColumns(this.chunk);
     this.chunk = [];
     await settle(this.inFlight);
-    this.inFlight = insertContactChunk(this.trx, this.target, json).then(
+    this.inFlight = insertContactChunk(this.trx, this.target, columns).then(
       (counts): Settled => {
         this.tally.accepted += counts.accepted;
         this.tally.suppressed += counts.suppressed;

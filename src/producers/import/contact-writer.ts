@@ -1,6 +1,6 @@
 // The import's writes, all inside the caller's transaction: the draft batch, then contacts in
-// chunks. A chunk travels as one JSON parameter expanded by json_to_recordset, so a thousand
-// rows cost one round trip; DNC suppression is decided in the same statement against the org's
+// chunks. A chunk travels as one array parameter per column, so thousands of rows cost one
+// round trip; DNC suppression is decided in the same statement against the org's
 // list as it stands inside this transaction.
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../core/db/schema.js';
@@ -44,24 +44,50 @@ export interface ChunkTarget {
   importedAt: Date;
 }
 
-/** The chunk as JSON: ContactDraft's own keys are the record columns json_to_recordset reads. */
-export function chunkJson(contacts: readonly ContactDraft[]): string {
-  return JSON.stringify(contacts);
+/**
+ * A chunk as one array per column, zipped back into rows by ROWS FROM: Postgres parses text
+ * arrays faster than a JSON document of records, and Postgres is the slower end of the import.
+ */
+export interface ContactColumns {
+  phones: string[];
+  /** Array literals: zone names hold no quote, backslash or brace, so quoting each is enough. */
+  zones: string[];
+  sources: string[];
+  names: (string | null)[];
+  lines: number[];
+  /** One JSON array for the chunk: no per-row escaping into an array literal, one parse. */
+  variables: string;
+}
+
+export function contactColumns(contacts: readonly ContactDraft[]): ContactColumns {
+  const cols: ContactColumns = { phones: [], zones: [], sources: [], names: [], lines: [], variables: '' };
+  for (const c of contacts) {
+    cols.phones.push(c.phone);
+    cols.zones.push(`{"${c.zones.join('","')}"}`);
+    cols.sources.push(c.source);
+    cols.names.push(c.name);
+    cols.lines.push(c.line);
+  }
+  cols.variables = JSON.stringify(contacts.map((c) => c.variables));
+  return cols;
 }
 
 /** Inserts one chunk of distinct, new numbers; returns how many went in as pending / suppressed. */
 export async function insertContactChunk(
   trx: Trx,
   target: ChunkTarget,
-  json: string,
+  c: ContactColumns,
 ): Promise<{ accepted: number; suppressed: number }> {
   const { rows } = await sql<{ accepted: number; suppressed: number }>`
     with inserted as (
       insert into contacts (org_id, batch_id, phone, timezones, tz_source, name, variables, line, status, next_attempt_at)
-      select ${target.orgId}::uuid, ${target.batchId}::uuid, r.phone, r.zones, r.source, r.name, r.variables, r.line,
+      select ${target.orgId}::uuid, ${target.batchId}::uuid, r.phone, r.zones::text[], r.source, r.name,
+             r.variables, r.line,
              case when d.phone is null then 'pending' else 'suppressed' end, ${target.importedAt}::timestamptz
-      from json_to_recordset(${json}::json)
-        as r(line integer, phone text, zones text[], source text, name text, variables jsonb)
+      from rows from (
+        unnest(${c.phones}::text[]), unnest(${c.zones}::text[]), unnest(${c.sources}::text[]),
+        unnest(${c.names}::text[]), unnest(${c.lines}::integer[]), jsonb_array_elements(${c.variables}::jsonb)
+      ) as r(phone, zones, source, name, line, variables)
       left join dnc d on d.org_id = ${target.orgId}::uuid and d.phone = r.phone
       returning status
     )

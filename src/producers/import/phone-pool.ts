@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { normalisePhone, type PhoneResult } from './phone.js';
-import type { PhoneRequest } from './phone-worker.js';
+import type { PhoneReply, PhoneRequest } from './phone-worker.js';
 
 export interface PhoneParser {
   parse(raws: string[], region: string): Promise<PhoneResult[]>;
@@ -27,10 +27,10 @@ class PooledWorker {
   alive = true;
 
   constructor(readonly worker: Worker) {
-    worker.on('message', (msg: { id: number; results: PhoneResult[] }) => {
-      const p = this.pending.get(msg.id);
-      this.pending.delete(msg.id);
-      p?.resolve(msg.results);
+    worker.on('message', (reply: PhoneReply) => {
+      const p = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      p?.resolve(reply.e164.map((e164, i) => toResult(e164, reply.detail[i] ?? '')));
     });
     worker.on('error', () => this.fail());
     worker.on('exit', () => this.fail());
@@ -46,6 +46,10 @@ class PooledWorker {
     for (const p of this.pending.values()) p.resolve(inlineParse(p.req));
     this.pending.clear();
   }
+}
+
+function toResult(e164: string | null, detail: string): PhoneResult {
+  return e164 === null ? { ok: false, reason: detail } : { ok: true, e164, callingCode: detail };
 }
 
 function inlineParse(req: PhoneRequest): PhoneResult[] {

@@ -13,16 +13,15 @@ import type { TzSource } from '../../core/db/schema.js';
 
 /** Longest-prefix table over the digits of E.164 numbers (no "+"), with a memo of answers. */
 export class ZoneTable {
-  /** Only the first `maxPrefix` digits can change the answer, so they are the memo's key. */
-  private readonly maxPrefix: number;
+  /** Per calling code, the longest prefix the table holds: only those digits change the answer. */
+  private readonly keyLength = new Map<string, number>();
   private readonly memo = new Map<string, PrefixMatch | null>();
 
-  constructor(private readonly prefixes: ReadonlyMap<string, readonly string[]>) {
-    this.maxPrefix = Math.max(0, ...[...prefixes.keys()].map((k) => k.length));
-  }
+  constructor(private readonly prefixes: ReadonlyMap<string, readonly string[]>) {}
 
-  match(digits: string): PrefixMatch | undefined {
-    const key = digits.slice(0, this.maxPrefix);
+  /** `callingCode` scopes the memo key: US numbers need 7 digits ("1" + area + exchange), not 9. */
+  match(digits: string, callingCode: string): PrefixMatch | undefined {
+    const key = digits.slice(0, this.keyLengthFor(callingCode));
     const known = this.memo.get(key);
     if (known !== undefined) return known ?? undefined;
     const found = longestPrefixMatch(this.prefixes, key);
@@ -30,9 +29,19 @@ export class ZoneTable {
     if (this.memo.size < MEMO_LIMIT) this.memo.set(key, found ?? null);
     return found;
   }
+
+  private keyLengthFor(callingCode: string): number {
+    let len = this.keyLength.get(callingCode);
+    if (len === undefined) {
+      len = callingCode.length;
+      for (const k of this.prefixes.keys()) if (k.startsWith(callingCode) && k.length > len) len = k.length;
+      this.keyLength.set(callingCode, len);
+    }
+    return len;
+  }
 }
 
-const MEMO_LIMIT = 200_000;
+const MEMO_LIMIT = 100_000;
 
 export interface ResolvedZones {
   zones: readonly string[];
@@ -92,7 +101,7 @@ export function zonesForNumber(
   callingCode: string,
   fallback: string,
 ): ResolvedZones {
-  const match = table.match(e164.slice(1));
+  const match = table.match(e164.slice(1), callingCode);
   if (!match) return { zones: [fallback], source: 'fallback' };
   if (match.prefix.length <= callingCode.length && match.zones.length > 1) {
     return { zones: [fallback], source: 'country_fallback' };
