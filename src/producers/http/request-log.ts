@@ -6,11 +6,12 @@ import type { RequestHandler } from 'express';
 import { maskPhone, type Logger } from '../../core/logger.js';
 import type { AuthOrg } from './context.js';
 
-const phoneLike = /(?:\+|%2B)?\d{7,}/gi;
+// A run of 7+ digits standing alone in the path; runs inside a uuid or word are ids, not phones.
+const phoneLike = /(?<![0-9A-Za-z-])(?:\+|%2B)?\d{7,}(?![0-9A-Za-z-])/gi;
 
 export function loggablePath(originalUrl: string): string {
   const path = originalUrl.split('?')[0] ?? '';
-  return path.replace(phoneLike, (m) => maskPhone(m));
+  return path.replace(phoneLike, (m) => maskPhone(m.replace(/^%2B/i, '+')));
 }
 
 export function requestLogger(log: Logger): RequestHandler {

@@ -22,8 +22,8 @@ for (const [net, bits] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
 ] as const) {
+  // IPv4-mapped addresses (::ffff:127.0.0.1) are checked against the IPv4 rules by BlockList itself.
   privateRanges.addSubnet(net, bits, 'ipv6');
 }
 
