@@ -19,7 +19,10 @@ describe('batch lifecycle', () => {
   });
 
   it('schedules a draft batch whose startAt is in the future, announcing the start only on activation', () => {
-    expect(batchTransition('draft', 'start', { now, startAt: future })).toMatchObject({ to: 'scheduled', event: null });
+    expect(batchTransition('draft', 'start', { now, startAt: future })).toMatchObject({
+      to: 'scheduled',
+      event: null,
+    });
     expect(batchTransition('scheduled', 'activate', { now, startAt: future }).ok).toBe(false);
     expect(batchTransition('scheduled', 'activate', { now, startAt: past })).toMatchObject({
       to: 'running',

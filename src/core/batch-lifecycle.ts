@@ -41,7 +41,9 @@ export function batchTransition(
   switch (action) {
     case 'start':
       if (from !== 'draft') return refuse(from, action);
-      return later ? { ok: true, from, to: 'scheduled', event: null } : { ok: true, from, to: 'running', event: 'batch.started' };
+      return later
+        ? { ok: true, from, to: 'scheduled', event: null }
+        : { ok: true, from, to: 'running', event: 'batch.started' };
     case 'activate':
       if (from !== 'scheduled' || later) return refuse(from, action);
       return { ok: true, from, to: 'running', event: 'batch.started' };

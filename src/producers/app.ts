@@ -41,10 +41,20 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   const { rt } = deps;
   const v1 = Router();
   v1.use(orgAuth(rt.db));
-  v1.use(rateLimitByOrg(rt.redis, rt.keys.key('ratelimit'), opts.rateLimit ?? { points: rt.config.OUTDIAL_API_RATE_LIMIT, windowSeconds: 60 }));
+  v1.use(
+    rateLimitByOrg(
+      rt.redis,
+      rt.keys.key('ratelimit'),
+      opts.rateLimit ?? { points: rt.config.OUTDIAL_API_RATE_LIMIT, windowSeconds: 60 },
+    ),
+  );
   // Contact import takes its own (larger, streamed) bodies: mounted here, before the JSON parser.
   const maxUpload = rt.config.OUTDIAL_MAX_UPLOAD_BYTES;
-  v1.use(batchImportRoutes(deps, { jsonLimitBytes: opts.batchJsonLimitBytes ?? Math.min(maxUpload, 64 * 1024 * 1024) }));
+  v1.use(
+    batchImportRoutes(deps, {
+      jsonLimitBytes: opts.batchJsonLimitBytes ?? Math.min(maxUpload, 64 * 1024 * 1024),
+    }),
+  );
   v1.use(express.json({ limit: opts.jsonLimitBytes ?? 1024 * 1024 }));
   v1.use(campaignRoutes(deps));
   v1.use(batchRoutes(deps));
@@ -62,7 +72,12 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   app.disable('x-powered-by');
   app.use(requestLogger(rt.log));
   app.use(helmet());
-  app.use(healthRoutes(rt, opts.readyCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: opts.readyCheckTimeoutMs }));
+  app.use(
+    healthRoutes(
+      rt,
+      opts.readyCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: opts.readyCheckTimeoutMs },
+    ),
+  );
 
   for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
   // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──

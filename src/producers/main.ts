@@ -11,7 +11,10 @@ export interface ApiHandle {
   close(): Promise<void>;
 }
 
-export async function startApi(rt: Runtime, opts: ApiOptions & { port?: number; host?: string; closeTimeoutMs?: number } = {}): Promise<ApiHandle> {
+export async function startApi(
+  rt: Runtime,
+  opts: ApiOptions & { port?: number; host?: string; closeTimeoutMs?: number } = {},
+): Promise<ApiHandle> {
   if (!rt.config.OUTDIAL_ENCRYPTION_KEY) {
     rt.log.warn({ key: 'OUTDIAL_ENCRYPTION_KEY' }, 'api.dev_encryption_key_in_use');
   }

@@ -44,7 +44,11 @@ export function describeRoute(registry: OpenAPIRegistry, doc: RouteDoc): void {
     },
   };
   const auth = doc.auth ?? 'org';
-  const errors = new Set([...(doc.errors ?? []), ...(auth === 'none' ? [] : [401]), ...(auth === 'org' ? [429] : [])]);
+  const errors = new Set([
+    ...(doc.errors ?? []),
+    ...(auth === 'none' ? [] : [401]),
+    ...(auth === 'org' ? [429] : []),
+  ]);
   for (const status of [...errors].sort()) {
     responses[status] = {
       description: errorDescriptions[status] ?? 'error',
@@ -61,7 +65,9 @@ export function describeRoute(registry: OpenAPIRegistry, doc: RouteDoc): void {
     method: doc.method,
     path: doc.path,
     summary: doc.summary,
-    ...(auth === 'none' ? { security: [] } : { security: [{ [auth === 'admin' ? 'adminToken' : 'apiKey']: [] }] }),
+    ...(auth === 'none'
+      ? { security: [] }
+      : { security: [{ [auth === 'admin' ? 'adminToken' : 'apiKey']: [] }] }),
     request: {
       ...(Object.keys(content).length > 0 ? { body: { content, required: true } } : {}),
       ...(doc.query ? { query: doc.query } : {}),
@@ -71,9 +77,19 @@ export function describeRoute(registry: OpenAPIRegistry, doc: RouteDoc): void {
   });
 }
 
-export function openApiDocument(registry: OpenAPIRegistry): ReturnType<OpenApiGeneratorV31['generateDocument']> {
-  registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'org API key' });
-  registry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'OUTDIAL_ADMIN_TOKEN' });
+export function openApiDocument(
+  registry: OpenAPIRegistry,
+): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+  registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'org API key',
+  });
+  registry.registerComponent('securitySchemes', 'adminToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'OUTDIAL_ADMIN_TOKEN',
+  });
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'outdial', version: '1', description: 'Queue-driven campaign dialer: REST API' },

@@ -7,7 +7,12 @@ import { isOpen, nextOpen } from '../core/calling-window.js';
 import type { TzSource } from '../core/db/schema.js';
 import type { ZoneGroup } from './repos/batches.js';
 
-export const tzSources = ['explicit', 'number', 'fallback', 'country_fallback'] as const satisfies readonly TzSource[];
+export const tzSources = [
+  'explicit',
+  'number',
+  'fallback',
+  'country_fallback',
+] as const satisfies readonly TzSource[];
 
 interface Tally {
   contacts: number;
@@ -43,7 +48,12 @@ function bucketOf(g: ZoneGroup, open: boolean): Bucket {
   return open ? 'callableNow' : 'waitingForWindow';
 }
 
-export function previewBatch(groups: readonly ZoneGroup[], schedule: Schedule, at: Date, maxZoneSets = 50): BatchPreview {
+export function previewBatch(
+  groups: readonly ZoneGroup[],
+  schedule: Schedule,
+  at: Date,
+  maxZoneSets = 50,
+): BatchPreview {
   const openCache = new Map<string, boolean>();
   const openFor = (zones: string[]): boolean => {
     const key = zones.join(',');
@@ -68,11 +78,20 @@ export function previewBatch(groups: readonly ZoneGroup[], schedule: Schedule, a
     }
     if (bucket === 'suppressed') continue;
     const key = `${g.tzSource}|${g.timezones.join(',')}`;
-    const set = toCall.get(key) ?? { timezones: g.timezones, tzSource: g.tzSource, contacts: 0, openNow: open, nextOpenAt: null };
+    const set = toCall.get(key) ?? {
+      timezones: g.timezones,
+      tzSource: g.tzSource,
+      contacts: 0,
+      openNow: open,
+      nextOpenAt: null,
+    };
     set.contacts += g.contacts;
     toCall.set(key, set);
   }
   const zoneSets = [...toCall.values()].sort((a, b) => b.contacts - a.contacts).slice(0, maxZoneSets);
-  for (const z of zoneSets) z.nextOpenAt = z.openNow ? at.toISOString() : (nextOpen(z.timezones, schedule, at)?.toISOString() ?? null);
+  for (const z of zoneSets)
+    z.nextOpenAt = z.openNow
+      ? at.toISOString()
+      : (nextOpen(z.timezones, schedule, at)?.toISOString() ?? null);
   return { at: at.toISOString(), ...total, other, byTzSource, zoneSets };
 }

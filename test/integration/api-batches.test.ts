@@ -22,7 +22,11 @@ afterAll(async () => {
 });
 
 async function batchEvents(batchId: string): Promise<CallEventJob[]> {
-  const jobs: Job<CallEventJob>[] = await h.rt.queues.callEvents.getJobs(['waiting', 'delayed', 'prioritized']);
+  const jobs: Job<CallEventJob>[] = await h.rt.queues.callEvents.getJobs([
+    'waiting',
+    'delayed',
+    'prioritized',
+  ]);
   // The waiting list hands back the newest job first.
   return jobs
     .map((j) => j.data)
@@ -35,12 +39,27 @@ describe('GET /v1/batches/:id', () => {
     const batch = await insertBatch(h.rt.db, org.id, campaignId, { maxConcurrency: 4 });
     const contacts = await insertContacts(h.rt.db, org.id, batch.id, 5);
     const [c0, c1, c2] = contacts;
-    await h.rt.db.updateTable('contacts').set({ status: 'finished', last_outcome: 'completed' }).where('id', '=', c0!.id).execute();
-    await h.rt.db.updateTable('contacts').set({ status: 'pending', last_outcome: 'busy' }).where('id', '=', c1!.id).execute();
+    await h.rt.db
+      .updateTable('contacts')
+      .set({ status: 'finished', last_outcome: 'completed' })
+      .where('id', '=', c0!.id)
+      .execute();
+    await h.rt.db
+      .updateTable('contacts')
+      .set({ status: 'pending', last_outcome: 'busy' })
+      .where('id', '=', c1!.id)
+      .execute();
     await h.rt.db.updateTable('contacts').set({ status: 'in_progress' }).where('id', '=', c2!.id).execute();
     await h.rt.db
       .insertInto('attempts')
-      .values({ org_id: org.id, campaign_id: campaignId, batch_id: batch.id, contact_id: c2!.id, attempt: 1, status: 'dialing' })
+      .values({
+        org_id: org.id,
+        campaign_id: campaignId,
+        batch_id: batch.id,
+        contact_id: c2!.id,
+        attempt: 1,
+        status: 'dialing',
+      })
       .execute();
     const res = await h.http.get(`/v1/batches/${batch.id}`).set('authorization', org.auth).expect(200);
     expect(res.body).toMatchObject({
@@ -62,15 +81,37 @@ describe('GET /v1/batches/:id', () => {
 describe('GET /v1/batches/:id/preview', () => {
   it('splits contacts into callable now, waiting for a window and suppressed, per tz source', async () => {
     // Open only 09:00–17:00 local; at 12:00 UTC New York (07:00) is closed, London (12:00) open.
-    const schedule = { ...alwaysOpenSchedule, weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['09:00', '17:00']]])) };
+    const schedule = {
+      ...alwaysOpenSchedule,
+      weekly: Object.fromEntries(
+        ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['09:00', '17:00']]]),
+      ),
+    };
     const { campaign } = await insertCampaign(h.rt.db, org.id, { schedule });
     const batch = await insertBatch(h.rt.db, org.id, campaign.id, { status: 'draft' });
     await insertContacts(h.rt.db, org.id, batch.id, 3, { timezones: ['Europe/London'], firstNumber: 1000 });
-    await insertContacts(h.rt.db, org.id, batch.id, 2, { timezones: ['America/New_York'], firstNumber: 2000 });
-    await insertContacts(h.rt.db, org.id, batch.id, 1, { timezones: ['America/New_York', 'Europe/London'], firstNumber: 3000 });
-    await h.rt.db.updateTable('contacts').set({ tz_source: 'country_fallback' }).where('phone', '=', '+12025552001').execute();
-    await h.rt.db.updateTable('contacts').set({ status: 'suppressed' }).where('phone', '=', '+12025551002').execute();
-    await h.rt.db.insertInto('dnc').values({ org_id: org.id, phone: '+12025551001', reason: 'asked' }).execute();
+    await insertContacts(h.rt.db, org.id, batch.id, 2, {
+      timezones: ['America/New_York'],
+      firstNumber: 2000,
+    });
+    await insertContacts(h.rt.db, org.id, batch.id, 1, {
+      timezones: ['America/New_York', 'Europe/London'],
+      firstNumber: 3000,
+    });
+    await h.rt.db
+      .updateTable('contacts')
+      .set({ tz_source: 'country_fallback' })
+      .where('phone', '=', '+12025552001')
+      .execute();
+    await h.rt.db
+      .updateTable('contacts')
+      .set({ status: 'suppressed' })
+      .where('phone', '=', '+12025551002')
+      .execute();
+    await h.rt.db
+      .insertInto('dnc')
+      .values({ org_id: org.id, phone: '+12025551001', reason: 'asked' })
+      .execute();
 
     const preview = createApiHarnessClock(new Date('2026-03-04T12:00:00Z'));
     const res = await preview.get(batch.id);
@@ -85,9 +126,31 @@ describe('GET /v1/batches/:id/preview', () => {
         country_fallback: { contacts: 1, callableNow: 0, waitingForWindow: 1, suppressed: 0 },
       },
     });
-    const sets = (res as { zoneSets: { timezones: string[]; tzSource: string; contacts: number; openNow: boolean; nextOpenAt: string }[] }).zoneSets;
-    expect(sets).toContainEqual({ timezones: ['Europe/London'], tzSource: 'explicit', contacts: 1, openNow: true, nextOpenAt: '2026-03-04T12:00:00.000Z' });
-    expect(sets).toContainEqual({ timezones: ['America/New_York'], tzSource: 'country_fallback', contacts: 1, openNow: false, nextOpenAt: '2026-03-04T14:00:00.000Z' });
+    const sets = (
+      res as {
+        zoneSets: {
+          timezones: string[];
+          tzSource: string;
+          contacts: number;
+          openNow: boolean;
+          nextOpenAt: string;
+        }[];
+      }
+    ).zoneSets;
+    expect(sets).toContainEqual({
+      timezones: ['Europe/London'],
+      tzSource: 'explicit',
+      contacts: 1,
+      openNow: true,
+      nextOpenAt: '2026-03-04T12:00:00.000Z',
+    });
+    expect(sets).toContainEqual({
+      timezones: ['America/New_York'],
+      tzSource: 'country_fallback',
+      contacts: 1,
+      openNow: false,
+      nextOpenAt: '2026-03-04T14:00:00.000Z',
+    });
     expect(sets.find((s) => s.timezones.length === 2)?.nextOpenAt).toBe('2026-03-04T14:00:00.000Z');
   });
 });
@@ -97,7 +160,10 @@ function createApiHarnessClock(at: Date) {
   const app = createApp(h.rt, { now: () => at });
   return {
     async get(batchId: string): Promise<unknown> {
-      const res = await supertest(app).get(`/v1/batches/${batchId}/preview`).set('authorization', org.auth).expect(200);
+      const res = await supertest(app)
+        .get(`/v1/batches/${batchId}/preview`)
+        .set('authorization', org.auth)
+        .expect(200);
       return res.body;
     },
   };
@@ -108,7 +174,11 @@ describe('batch lifecycle', () => {
     const batch = await insertBatch(h.rt.db, org.id, campaignId, { status: 'draft' });
     const res = await h.http.post(`/v1/batches/${batch.id}/start`).set('authorization', org.auth).expect(200);
     expect(res.body).toEqual({ id: batch.id, status: 'running' });
-    const row = await h.rt.db.selectFrom('batches').selectAll().where('id', '=', batch.id).executeTakeFirstOrThrow();
+    const row = await h.rt.db
+      .selectFrom('batches')
+      .selectAll()
+      .where('id', '=', batch.id)
+      .executeTakeFirstOrThrow();
     expect(row.started_at).toBeInstanceOf(Date);
     const events = await batchEvents(batch.id);
     expect(events.map((e) => [e.type, e.attemptId])).toEqual([['batch.started', null]]);
@@ -116,7 +186,11 @@ describe('batch lifecycle', () => {
 
   it('schedules a batch whose startAt is in the future, without announcing a start yet', async () => {
     const batch = await insertBatch(h.rt.db, org.id, campaignId, { status: 'draft' });
-    await h.rt.db.updateTable('batches').set({ start_at: new Date(Date.now() + 3_600_000) }).where('id', '=', batch.id).execute();
+    await h.rt.db
+      .updateTable('batches')
+      .set({ start_at: new Date(Date.now() + 3_600_000) })
+      .where('id', '=', batch.id)
+      .execute();
     const res = await h.http.post(`/v1/batches/${batch.id}/start`).set('authorization', org.auth).expect(200);
     expect(res.body).toEqual({ id: batch.id, status: 'scheduled' });
     expect(await batchEvents(batch.id)).toEqual([]);
@@ -127,20 +201,42 @@ describe('batch lifecycle', () => {
     const resumeRunning = await h.http.post(`/v1/batches/${batch.id}/resume`).set('authorization', org.auth);
     expect(resumeRunning.status).toBe(409);
     expect(resumeRunning.body).toEqual({
-      error: { code: 'conflict', message: 'cannot resume a batch that is running', details: { status: 'running' } },
+      error: {
+        code: 'conflict',
+        message: 'cannot resume a batch that is running',
+        details: { status: 'running' },
+      },
     });
-    await h.http.post(`/v1/batches/${batch.id}/pause`).set('authorization', org.auth).expect(200, { id: batch.id, status: 'paused' });
-    await h.http.post(`/v1/batches/${batch.id}/resume`).set('authorization', org.auth).expect(200, { id: batch.id, status: 'running' });
+    await h.http
+      .post(`/v1/batches/${batch.id}/pause`)
+      .set('authorization', org.auth)
+      .expect(200, { id: batch.id, status: 'paused' });
+    await h.http
+      .post(`/v1/batches/${batch.id}/resume`)
+      .set('authorization', org.auth)
+      .expect(200, { id: batch.id, status: 'running' });
     expect((await batchEvents(batch.id)).map((e) => e.type)).toEqual(['batch.paused', 'batch.resumed']);
   });
 
   it('cancels a batch, turning its waiting contacts cancelled and leaving calls in flight alone', async () => {
     const batch = await insertBatch(h.rt.db, org.id, campaignId, { status: 'running' });
     const contacts = await insertContacts(h.rt.db, org.id, batch.id, 4, { firstNumber: 5000 });
-    await h.rt.db.updateTable('contacts').set({ status: 'in_progress' }).where('id', '=', contacts[0]!.id).execute();
-    const res = await h.http.post(`/v1/batches/${batch.id}/cancel`).set('authorization', org.auth).expect(200);
+    await h.rt.db
+      .updateTable('contacts')
+      .set({ status: 'in_progress' })
+      .where('id', '=', contacts[0]!.id)
+      .execute();
+    const res = await h.http
+      .post(`/v1/batches/${batch.id}/cancel`)
+      .set('authorization', org.auth)
+      .expect(200);
     expect(res.body).toEqual({ id: batch.id, status: 'cancelled', cancelledContacts: 3 });
-    const statuses = await h.rt.db.selectFrom('contacts').select('status').where('batch_id', '=', batch.id).orderBy('id').execute();
+    const statuses = await h.rt.db
+      .selectFrom('contacts')
+      .select('status')
+      .where('batch_id', '=', batch.id)
+      .orderBy('id')
+      .execute();
     expect(statuses.map((s) => s.status)).toEqual(['in_progress', 'cancelled', 'cancelled', 'cancelled']);
     const again = await h.http.post(`/v1/batches/${batch.id}/cancel`).set('authorization', org.auth);
     expect(again.status).toBe(409);
@@ -149,7 +245,9 @@ describe('batch lifecycle', () => {
 
   it('lets exactly one of two concurrent starts win', async () => {
     const batch = await insertBatch(h.rt.db, org.id, campaignId, { status: 'draft' });
-    const results = await Promise.all([1, 2].map(() => h.http.post(`/v1/batches/${batch.id}/start`).set('authorization', org.auth)));
+    const results = await Promise.all(
+      [1, 2].map(() => h.http.post(`/v1/batches/${batch.id}/start`).set('authorization', org.auth)),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
   });
 });
@@ -194,9 +292,30 @@ describe('GET /v1/batches/:id/attempts', () => {
     } while (cursor);
     expect(phones).toEqual(contacts.map((c) => c.phone));
     expect(Object.keys(first ?? {}).sort()).toEqual(
-      ['id', 'contactId', 'phone', 'attempt', 'status', 'outcome', 'amd', 'sipStatus', 'startedAt', 'answeredAt', 'endedAt', 'durationMs', 'recordingUrl'].sort(),
+      [
+        'id',
+        'contactId',
+        'phone',
+        'attempt',
+        'status',
+        'outcome',
+        'amd',
+        'sipStatus',
+        'startedAt',
+        'answeredAt',
+        'endedAt',
+        'durationMs',
+        'recordingUrl',
+      ].sort(),
     );
-    expect(first).toMatchObject({ contactId: String(contacts[0]!.id), status: 'finished', outcome: 'completed', sipStatus: 200, durationMs: 4200, answeredAt: null });
+    expect(first).toMatchObject({
+      contactId: String(contacts[0]!.id),
+      status: 'finished',
+      outcome: 'completed',
+      sipStatus: 200,
+      durationMs: 4200,
+      answeredAt: null,
+    });
   });
 });
 

@@ -46,7 +46,11 @@ function io(): ClientIo & { lines: string[] } {
 }
 
 async function orgConfig(): Promise<ClientConfig> {
-  const { apiKey } = await orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN }), io(), { name: 'Client org', maxConcurrency: 4 });
+  const { apiKey } = await orgCreate(
+    loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN }),
+    io(),
+    { name: 'Client org', maxConcurrency: 4 },
+  );
   return loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_API_KEY: apiKey });
 }
 
@@ -59,9 +63,16 @@ async function campaignFile(): Promise<string> {
 describe('client commands', () => {
   it('creates an org with the admin token and prints its key; a wrong token fails with the contract error', async () => {
     const out = io();
-    const created = await orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN }), out, { name: 'CLI', maxConcurrency: 2 });
+    const created = await orgCreate(
+      loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN }),
+      out,
+      { name: 'CLI', maxConcurrency: 2 },
+    );
     expect(JSON.parse(out.lines[0]!)).toEqual(created);
-    const wrong = orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: 'nope' }), io(), { name: 'CLI', maxConcurrency: 2 });
+    const wrong = orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: 'nope' }), io(), {
+      name: 'CLI',
+      maxConcurrency: 2,
+    });
     await expect(wrong).rejects.toMatchObject({ name: 'ApiError', status: 401, code: 'unauthorized' });
     await expect(wrong).rejects.toBeInstanceOf(ApiError);
   });
@@ -73,8 +84,20 @@ describe('client commands', () => {
     const rows = Array.from({ length: 500 }, (_, i) => `+1202555${String(1000 + i)},Name${i}`);
     await writeFile(csv, ['phone,first_name', ...rows, 'bad,X'].join('\n'));
     const out = io();
-    const report = await batchCreate(config, out, { campaignId: campaign.id, file: csv, name: 'upload', maxConcurrency: 2, start: true });
-    expect(report).toMatchObject({ accepted: 500, rejected: 1, duplicates: 0, suppressed: 0, status: 'running' });
+    const report = await batchCreate(config, out, {
+      campaignId: campaign.id,
+      file: csv,
+      name: 'upload',
+      maxConcurrency: 2,
+      start: true,
+    });
+    expect(report).toMatchObject({
+      accepted: 500,
+      rejected: 1,
+      duplicates: 0,
+      suppressed: 0,
+      status: 'running',
+    });
     expect(JSON.parse(out.lines[0]!)).toEqual(report);
   });
 
@@ -83,7 +106,9 @@ describe('client commands', () => {
     const campaign = await campaignCreate(config, io(), { file: await campaignFile() });
     const csv = join(dir, 'no-phone.csv');
     await writeFile(csv, 'first_name\nAnn\n');
-    await expect(batchCreate(config, io(), { campaignId: campaign.id, file: csv, name: 'x', maxConcurrency: 1 })).rejects.toMatchObject({ status: 422 });
+    await expect(
+      batchCreate(config, io(), { campaignId: campaign.id, file: csv, name: 'x', maxConcurrency: 1 }),
+    ).rejects.toMatchObject({ status: 422 });
   });
 
   it('watches a batch until it is cancelled, then prints its final status', async () => {
@@ -91,13 +116,23 @@ describe('client commands', () => {
     const campaign = await campaignCreate(config, io(), { file: await campaignFile() });
     const csv = join(dir, 'watch.csv');
     await writeFile(csv, 'phone,first_name\n+12025550101,A\n+12025550102,B\n');
-    const { batchId } = await batchCreate(config, io(), { campaignId: campaign.id, file: csv, name: 'w', maxConcurrency: 1, start: true });
+    const { batchId } = await batchCreate(config, io(), {
+      campaignId: campaign.id,
+      file: csv,
+      name: 'w',
+      maxConcurrency: 1,
+      start: true,
+    });
     const out = io();
     let polls = 0;
     // The watcher's sleep is where time would pass; the batch is cancelled during the second one.
     out.sleep = async () => {
       polls++;
-      if (polls === 2) await h.http.post(`/v1/batches/${batchId}/cancel`).set('authorization', `Bearer ${config.OUTDIAL_API_KEY}`).expect(200);
+      if (polls === 2)
+        await h.http
+          .post(`/v1/batches/${batchId}/cancel`)
+          .set('authorization', `Bearer ${config.OUTDIAL_API_KEY}`)
+          .expect(200);
     };
     const final = await batchStatus(config, out, { id: batchId, watch: true, intervalMs: 1 });
     expect(polls).toBe(2);
@@ -110,17 +145,29 @@ describe('client commands', () => {
     registerClientCommands(program, { OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN });
     const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      await program.parseAsync(['org', 'create', '--name', 'Via CLI', '--max-concurrency', '3'], { from: 'user' });
-      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toMatchObject({ apiKey: expect.stringMatching(/^od_/) as string });
+      await program.parseAsync(['org', 'create', '--name', 'Via CLI', '--max-concurrency', '3'], {
+        from: 'user',
+      });
+      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toMatchObject({
+        apiKey: expect.stringMatching(/^od_/) as string,
+      });
     } finally {
       log.mockRestore();
     }
-    const row = await h.rt.db.selectFrom('orgs').select('max_concurrency').where('name', '=', 'Via CLI').executeTakeFirstOrThrow();
+    const row = await h.rt.db
+      .selectFrom('orgs')
+      .select('max_concurrency')
+      .where('name', '=', 'Via CLI')
+      .executeTakeFirstOrThrow();
     expect(row.max_concurrency).toBe(3);
-    await expect(program.parseAsync(['org', 'create', '--name', 'X', '--max-concurrency', 'zero'], { from: 'user' })).rejects.toThrow();
+    await expect(
+      program.parseAsync(['org', 'create', '--name', 'X', '--max-concurrency', 'zero'], { from: 'user' }),
+    ).rejects.toThrow();
   });
 
   it('names the missing variable when a command has no key', async () => {
-    await expect(batchStatus(loadClientConfig({ OUTDIAL_API_URL: url }), io(), { id: crypto.randomUUID() })).rejects.toThrow('OUTDIAL_API_KEY');
+    await expect(
+      batchStatus(loadClientConfig({ OUTDIAL_API_URL: url }), io(), { id: crypto.randomUUID() }),
+    ).rejects.toThrow('OUTDIAL_API_KEY');
   });
 });

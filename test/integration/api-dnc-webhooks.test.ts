@@ -19,7 +19,11 @@ describe('do-not-call list', () => {
     const res = await h.http
       .post('/v1/dnc')
       .set('authorization', org.auth)
-      .send({ phones: ['(202) 555-0143', '+1 202 555 0143', '020 7946 0958'], reason: 'asked', defaultRegion: 'GB' });
+      .send({
+        phones: ['(202) 555-0143', '+1 202 555 0143', '020 7946 0958'],
+        reason: 'asked',
+        defaultRegion: 'GB',
+      });
     expect(res.status).toBe(422);
     const added = await h.http
       .post('/v1/dnc')
@@ -27,14 +31,28 @@ describe('do-not-call list', () => {
       .send({ phones: ['(202) 555-0143', '+1 202 555 0143', '+44 20 7946 0958'], reason: 'asked' })
       .expect(201);
     expect(added.body).toEqual({ added: 2, phones: ['+12025550143', '+442079460958'] });
-    const again = await h.http.post('/v1/dnc').set('authorization', org.auth).send({ phones: ['2025550143'] }).expect(201);
+    const again = await h.http
+      .post('/v1/dnc')
+      .set('authorization', org.auth)
+      .send({ phones: ['2025550143'] })
+      .expect(201);
     expect(again.body).toEqual({ added: 0, phones: ['+12025550143'] });
-    const lookup = await h.http.get('/v1/dnc').query({ phone: '202-555-0143' }).set('authorization', org.auth).expect(200);
-    expect(lookup.body).toMatchObject({ items: [{ phone: '+12025550143', reason: 'asked' }], nextCursor: null });
+    const lookup = await h.http
+      .get('/v1/dnc')
+      .query({ phone: '202-555-0143' })
+      .set('authorization', org.auth)
+      .expect(200);
+    expect(lookup.body).toMatchObject({
+      items: [{ phone: '+12025550143', reason: 'asked' }],
+      nextCursor: null,
+    });
   });
 
   it('names every number it cannot parse and writes none of the request', async () => {
-    const res = await h.http.post('/v1/dnc').set('authorization', org.auth).send({ phones: ['+12025550177', 'banana', '12'] });
+    const res = await h.http
+      .post('/v1/dnc')
+      .set('authorization', org.auth)
+      .send({ phones: ['+12025550177', 'banana', '12'] });
     expect(res.status).toBe(422);
     expect(res.body).toEqual({
       error: {
@@ -46,18 +64,35 @@ describe('do-not-call list', () => {
         ],
       },
     });
-    const row = await h.rt.db.selectFrom('dnc').selectAll().where('phone', '=', '+12025550177').executeTakeFirst();
+    const row = await h.rt.db
+      .selectFrom('dnc')
+      .selectAll()
+      .where('phone', '=', '+12025550177')
+      .executeTakeFirst();
     expect(row).toBeUndefined();
   });
 
   it('removes numbers and reports how many were listed', async () => {
-    await h.http.post('/v1/dnc').set('authorization', org.auth).send({ phones: ['+12025550188'] }).expect(201);
-    const res = await h.http.delete('/v1/dnc').set('authorization', org.auth).send({ phones: ['202 555 0188', '+12025550199'] }).expect(200);
+    await h.http
+      .post('/v1/dnc')
+      .set('authorization', org.auth)
+      .send({ phones: ['+12025550188'] })
+      .expect(201);
+    const res = await h.http
+      .delete('/v1/dnc')
+      .set('authorization', org.auth)
+      .send({ phones: ['202 555 0188', '+12025550199'] })
+      .expect(200);
     expect(res.body).toEqual({ removed: 1 });
   });
 
   it('answers 400 for wrong types', async () => {
-    for (const body of [{ phones: '+12025550100' }, { phones: [] }, { phones: [1] }, { phones: ['+12025550100'], extra: true }]) {
+    for (const body of [
+      { phones: '+12025550100' },
+      { phones: [] },
+      { phones: [1] },
+      { phones: ['+12025550100'], extra: true },
+    ]) {
       const res = await h.http.post('/v1/dnc').set('authorization', org.auth).send(body);
       expect(res.status).toBe(400);
     }
@@ -69,12 +104,19 @@ describe('webhook endpoints', () => {
     const res = await h.http
       .post('/v1/webhooks')
       .set('authorization', org.auth)
-      .send({ url: 'https://hooks.example.com/outdial', events: ['call.completed', 'call.completed', 'batch.started'] })
+      .send({
+        url: 'https://hooks.example.com/outdial',
+        events: ['call.completed', 'call.completed', 'batch.started'],
+      })
       .expect(201);
     const body = res.body as { id: string; secret: string; events: string[] };
     expect(body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{40,}={0,2}$/);
     expect(body.events).toEqual(['call.completed', 'batch.started']);
-    const row = await h.rt.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+    const row = await h.rt.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', body.id)
+      .executeTakeFirstOrThrow();
     expect(JSON.stringify(row)).not.toContain(body.secret.slice(6));
     expect(decryptSecret(row.secret_enc, DEV_ENCRYPTION_KEY)).toBe(body.secret);
     const got = await h.http.get(`/v1/webhooks/${body.id}`).set('authorization', org.auth).expect(200);
@@ -86,7 +128,11 @@ describe('webhook endpoints', () => {
 
   it('keeps a secret the caller chose', async () => {
     const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-    const res = await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url: 'http://example.com/h', events: ['*'], secret }).expect(201);
+    const res = await h.http
+      .post('/v1/webhooks')
+      .set('authorization', org.auth)
+      .send({ url: 'http://example.com/h', events: ['*'], secret })
+      .expect(201);
     expect((res.body as { secret: string }).secret).toBe(secret);
   });
 
@@ -101,14 +147,26 @@ describe('webhook endpoints', () => {
       const res = await h.http.post('/v1/webhooks').set('authorization', org.auth).send(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
-    for (const url of ['http://127.0.0.1:8080/x', 'http://localhost/x', 'http://10.1.2.3/', 'http://[::1]/', 'http://169.254.169.254/latest']) {
-      const res = await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url, events: ['*'] });
+    for (const url of [
+      'http://127.0.0.1:8080/x',
+      'http://localhost/x',
+      'http://10.1.2.3/',
+      'http://[::1]/',
+      'http://169.254.169.254/latest',
+    ]) {
+      const res = await h.http
+        .post('/v1/webhooks')
+        .set('authorization', org.auth)
+        .send({ url, events: ['*'] });
       expect(res.status, url).toBe(422);
     }
   });
 
   it('deletes an endpoint, which then answers 404 everywhere', async () => {
-    const res = await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url: 'https://example.com/d', events: ['*'] });
+    const res = await h.http
+      .post('/v1/webhooks')
+      .set('authorization', org.auth)
+      .send({ url: 'https://example.com/d', events: ['*'] });
     const id = (res.body as { id: string }).id;
     await h.http.delete(`/v1/webhooks/${id}`).set('authorization', org.auth).expect(204);
     await h.http.delete(`/v1/webhooks/${id}`).set('authorization', org.auth).expect(404);
@@ -121,7 +179,10 @@ describe('webhook endpoints', () => {
 
 describe('deliveries', () => {
   it('lists an endpoint’s deliveries and replays one: back to pending and onto the webhooks queue', async () => {
-    const created = await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url: 'https://example.com/r', events: ['*'] });
+    const created = await h.http
+      .post('/v1/webhooks')
+      .set('authorization', org.auth)
+      .send({ url: 'https://example.com/r', events: ['*'] });
     const endpointId = (created.body as { id: string }).id;
     const rows = await h.rt.db
       .insertInto('webhook_deliveries')
@@ -140,18 +201,38 @@ describe('deliveries', () => {
       )
       .returning('id')
       .execute();
-    const page1 = await h.http.get(`/v1/webhooks/${endpointId}/deliveries`).query({ limit: 2 }).set('authorization', org.auth).expect(200);
+    const page1 = await h.http
+      .get(`/v1/webhooks/${endpointId}/deliveries`)
+      .query({ limit: 2 })
+      .set('authorization', org.auth)
+      .expect(200);
     const body1 = page1.body as { items: { id: string; status: string }[]; nextCursor: string };
     expect(body1.items).toHaveLength(2);
-    expect(body1.items[0]).toMatchObject({ status: 'dead', attempts: 8, lastStatusCode: 500, eventType: 'call.completed' });
-    const page2 = await h.http.get(`/v1/webhooks/${endpointId}/deliveries`).query({ limit: 2, cursor: body1.nextCursor }).set('authorization', org.auth).expect(200);
+    expect(body1.items[0]).toMatchObject({
+      status: 'dead',
+      attempts: 8,
+      lastStatusCode: 500,
+      eventType: 'call.completed',
+    });
+    const page2 = await h.http
+      .get(`/v1/webhooks/${endpointId}/deliveries`)
+      .query({ limit: 2, cursor: body1.nextCursor })
+      .set('authorization', org.auth)
+      .expect(200);
     const all = [...body1.items, ...(page2.body as { items: { id: string }[] }).items].map((d) => d.id);
     expect(all.sort()).toEqual(rows.map((r) => r.id).sort());
 
     const target = rows[0]!.id;
-    const replay = await h.http.post(`/v1/deliveries/${target}/replay`).set('authorization', org.auth).expect(202);
+    const replay = await h.http
+      .post(`/v1/deliveries/${target}/replay`)
+      .set('authorization', org.auth)
+      .expect(202);
     expect(replay.body).toEqual({ id: target, status: 'pending' });
-    const row = await h.rt.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', target).executeTakeFirstOrThrow();
+    const row = await h.rt.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', target)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'pending', attempts: 0, last_error: null });
     await h.http.post(`/v1/deliveries/${target}/replay`).set('authorization', org.auth).expect(202);
     const jobs = await h.rt.queues.webhooks.getJobs(['waiting']);
@@ -159,7 +240,10 @@ describe('deliveries', () => {
   });
 
   it('answers 404 when replaying an unknown or malformed delivery id', async () => {
-    await h.http.post(`/v1/deliveries/${crypto.randomUUID()}/replay`).set('authorization', org.auth).expect(404);
+    await h.http
+      .post(`/v1/deliveries/${crypto.randomUUID()}/replay`)
+      .set('authorization', org.auth)
+      .expect(404);
     await h.http.post('/v1/deliveries/123/replay').set('authorization', org.auth).expect(404);
   });
 });

@@ -16,15 +16,27 @@ const ids = { campaign: '', batch: '', webhook: '', delivery: '' };
 beforeAll(async () => {
   h = await createApiHarness('api_fuzz', { rateLimit: { points: 1_000_000, windowSeconds: 60 } });
   org = await h.createOrg('Fuzz org');
-  const c = await h.http.post('/v1/campaigns').set('authorization', org.auth).send({ name: 'F', mode: 'one_way', message: 'Hi {{first_name}}' });
+  const c = await h.http
+    .post('/v1/campaigns')
+    .set('authorization', org.auth)
+    .send({ name: 'F', mode: 'one_way', message: 'Hi {{first_name}}' });
   ids.campaign = (c.body as { id: string }).id;
   ids.batch = (await insertBatch(h.rt.db, org.id, ids.campaign, { status: 'draft' })).id;
   await insertContacts(h.rt.db, org.id, ids.batch, 3);
-  const w = await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url: 'https://example.com/f', events: ['*'] });
+  const w = await h.http
+    .post('/v1/webhooks')
+    .set('authorization', org.auth)
+    .send({ url: 'https://example.com/f', events: ['*'] });
   ids.webhook = (w.body as { id: string }).id;
   const d = await h.rt.db
     .insertInto('webhook_deliveries')
-    .values({ org_id: org.id, endpoint_id: ids.webhook, event_id: crypto.randomUUID(), event_type: 'call.completed', payload: '{}' })
+    .values({
+      org_id: org.id,
+      endpoint_id: ids.webhook,
+      event_id: crypto.randomUUID(),
+      event_type: 'call.completed',
+      payload: '{}',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   ids.delivery = d.id;
@@ -40,7 +52,9 @@ async function footprint(): Promise<string> {
     union all select 'batches', count(*) from batches union all select 'contacts', count(*) from contacts
     union all select 'dnc', count(*) from dnc union all select 'webhook_endpoints', count(*) from webhook_endpoints
     union all select 'batch_status', count(*) from batches where status <> 'draft'
-    union all select 'pending_deliveries', count(*) from webhook_deliveries where status = 'pending' and attempts = 0`.execute(h.rt.db);
+    union all select 'pending_deliveries', count(*) from webhook_deliveries where status = 'pending' and attempts = 0`.execute(
+    h.rt.db,
+  );
   const jobs = await Promise.all([h.rt.queues.callEvents.count(), h.rt.queues.webhooks.count()]);
   return JSON.stringify([rows, jobs]);
 }
@@ -49,30 +63,61 @@ function expectContractAnswer(res: { status: number; body: unknown }, what: stri
   expect(res.status, what).toBeLessThan(500);
   if (res.status >= 400) {
     expect(contractStatuses, what).toContain(res.status);
-    expect(res.body, what).toMatchObject({ error: { code: expect.any(String) as string, message: expect.any(String) as string } });
+    expect(res.body, what).toMatchObject({
+      error: { code: expect.any(String) as string, message: expect.any(String) as string },
+    });
   }
 }
 
 // Bodies: anything JSON, plus objects that carry the right keys with wrong or hostile values.
 const hostile = fc.oneof(
   fc.string({ maxLength: 300 }),
-  fc.constantFrom("'; drop table orgs; --", '{{__proto__}}', '\u0000', '😀'.repeat(50), 'x'.repeat(5000), '-1', '1e309', 'NaN'),
+  fc.constantFrom(
+    "'; drop table orgs; --",
+    '{{__proto__}}',
+    '\u0000',
+    '😀'.repeat(50),
+    'x'.repeat(5000),
+    '-1',
+    '1e309',
+    'NaN',
+  ),
   fc.integer(),
   fc.double(),
   fc.boolean(),
   fc.constant(null),
 );
-const keyed = (keys: string[]) => fc.dictionary(fc.constantFrom(...keys, '__proto__', 'constructor'), fc.oneof(hostile, fc.array(hostile, { maxLength: 3 })));
+const keyed = (keys: string[]) =>
+  fc.dictionary(
+    fc.constantFrom(...keys, '__proto__', 'constructor'),
+    fc.oneof(hostile, fc.array(hostile, { maxLength: 3 })),
+  );
 const bodyFor = (keys: string[]) => fc.oneof(fc.jsonValue(), keyed(keys));
-const idArb = fc.oneof(fc.uuid(), fc.string({ maxLength: 40 }), fc.constantFrom('%00', '..', '%2e%2e', '0', 'null'));
-const queryArb = fc.dictionary(fc.constantFrom('limit', 'cursor', 'phone', 'defaultRegion', 'name', 'maxConcurrency', 'startAt'), fc.oneof(fc.string({ maxLength: 60 }), fc.integer().map(String)));
+const idArb = fc.oneof(
+  fc.uuid(),
+  fc.string({ maxLength: 40 }),
+  fc.constantFrom('%00', '..', '%2e%2e', '0', 'null'),
+);
+const queryArb = fc.dictionary(
+  fc.constantFrom('limit', 'cursor', 'phone', 'defaultRegion', 'name', 'maxConcurrency', 'startAt'),
+  fc.oneof(fc.string({ maxLength: 60 }), fc.integer().map(String)),
+);
 
 type Method = 'get' | 'post' | 'delete';
 const routes: { method: Method; path: (id: string) => string; keys: string[]; realId?: () => string }[] = [
-  { method: 'post', path: () => '/v1/campaigns', keys: ['name', 'mode', 'message', 'instructions', 'schedule', 'retry', 'amd', 'callerId'] },
+  {
+    method: 'post',
+    path: () => '/v1/campaigns',
+    keys: ['name', 'mode', 'message', 'instructions', 'schedule', 'retry', 'amd', 'callerId'],
+  },
   { method: 'get', path: () => '/v1/campaigns', keys: [] },
   { method: 'get', path: (id) => `/v1/campaigns/${id}`, keys: [], realId: () => ids.campaign },
-  { method: 'post', path: (id) => `/v1/campaigns/${id}/batches`, keys: ['name', 'maxConcurrency', 'startAt', 'contacts'], realId: () => ids.campaign },
+  {
+    method: 'post',
+    path: (id) => `/v1/campaigns/${id}/batches`,
+    keys: ['name', 'maxConcurrency', 'startAt', 'contacts'],
+    realId: () => ids.campaign,
+  },
   { method: 'get', path: (id) => `/v1/batches/${id}`, keys: [], realId: () => ids.batch },
   { method: 'get', path: (id) => `/v1/batches/${id}/preview`, keys: [], realId: () => ids.batch },
   { method: 'get', path: (id) => `/v1/batches/${id}/attempts`, keys: [], realId: () => ids.batch },
@@ -84,7 +129,12 @@ const routes: { method: Method; path: (id: string) => string; keys: string[]; re
   { method: 'post', path: () => '/v1/webhooks', keys: ['url', 'events', 'secret'] },
   { method: 'get', path: (id) => `/v1/webhooks/${id}`, keys: [], realId: () => ids.webhook },
   { method: 'get', path: (id) => `/v1/webhooks/${id}/deliveries`, keys: [], realId: () => ids.webhook },
-  { method: 'post', path: (id) => `/v1/deliveries/${id}/replay`, keys: [], realId: () => crypto.randomUUID() },
+  {
+    method: 'post',
+    path: (id) => `/v1/deliveries/${id}/replay`,
+    keys: [],
+    realId: () => crypto.randomUUID(),
+  },
   { method: 'post', path: () => '/v1/orgs', keys: ['name', 'maxConcurrency'] },
 ];
 
@@ -99,14 +149,24 @@ describe('fuzzing every route', () => {
             body: bodyFor(route.keys),
             query: queryArb,
             rawBody: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
-            contentType: fc.constantFrom('application/json', 'text/csv', 'text/plain', 'application/x-www-form-urlencoded'),
+            contentType: fc.constantFrom(
+              'application/json',
+              'text/csv',
+              'text/plain',
+              'application/x-www-form-urlencoded',
+            ),
           }),
           async ({ id, body, query, rawBody, contentType }) => {
             const path = route.path(id === 'real' && route.realId ? route.realId() : encodeURIComponent(id));
             const before = await footprint();
-            let req = h.http[route.method](path).query(query).set('authorization', route.path('') === '/v1/orgs' ? 'Bearer test-admin-token' : org.auth);
+            let req = h.http[route.method](path)
+              .query(query)
+              .set('authorization', route.path('') === '/v1/orgs' ? 'Bearer test-admin-token' : org.auth);
             if (route.method !== 'get') {
-              req = rawBody === undefined ? req.set('content-type', 'application/json').send(JSON.stringify(body)) : req.set('content-type', contentType).send(rawBody);
+              req =
+                rawBody === undefined
+                  ? req.set('content-type', 'application/json').send(JSON.stringify(body))
+                  : req.set('content-type', contentType).send(rawBody);
             }
             const res = await req;
             expectContractAnswer(res, `${route.method} ${path}`);
@@ -121,7 +181,10 @@ describe('fuzzing every route', () => {
   it('never answers 5xx to hostile headers', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('Bearer', 'Bearer ', 'bearer  x y', `Bearer ${'a'.repeat(600)}`)),
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.constantFrom('Bearer', 'Bearer ', 'bearer  x y', `Bearer ${'a'.repeat(600)}`),
+        ),
         fc.string({ maxLength: 80 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
         async (authorization, requestId) => {
           const res = await h.http

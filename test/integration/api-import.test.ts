@@ -21,7 +21,11 @@ beforeAll(async () => {
     .set('authorization', org.auth)
     .send({ name: 'Rx', mode: 'one_way', message: 'Hi {{first_name}}', defaultRegion: 'US' });
   campaignId = (res.body as { id: string }).id;
-  await h.http.post('/v1/dnc').set('authorization', org.auth).send({ phones: ['+12025550199'] }).expect(201);
+  await h.http
+    .post('/v1/dnc')
+    .set('authorization', org.auth)
+    .send({ phones: ['+12025550199'] })
+    .expect(201);
   server = h.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
 });
@@ -32,28 +36,63 @@ afterAll(async () => {
 });
 
 async function batchCount(): Promise<number> {
-  const row = await h.rt.db.selectFrom('batches').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const row = await h.rt.db
+    .selectFrom('batches')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-function postCsv(csv: string | Buffer, query: Record<string, string> = { name: 'CSV batch', maxConcurrency: '3' }) {
-  return h.http.post(`/v1/campaigns/${campaignId}/batches`).query(query).set('authorization', org.auth).set('content-type', 'text/csv').send(csv);
+function postCsv(
+  csv: string | Buffer,
+  query: Record<string, string> = { name: 'CSV batch', maxConcurrency: '3' },
+) {
+  return h.http
+    .post(`/v1/campaigns/${campaignId}/batches`)
+    .query(query)
+    .set('authorization', org.auth)
+    .set('content-type', 'text/csv')
+    .send(csv);
 }
 
 describe('CSV upload', () => {
   it('creates a draft batch and reports accepted, rejected by line, duplicates and suppressed rows', async () => {
-    const csv = ['phone,first_name', '(202) 555-0101,Ann', 'banana,Bob', '+1 202 555 0101,Ann again', '202-555-0199,Dee', '2025550102,Eve', ''].join('\r\n');
-    const res = await postCsv(csv, { name: 'CSV batch', maxConcurrency: '3', startAt: '2030-01-01T09:00:00Z' });
+    const csv = [
+      'phone,first_name',
+      '(202) 555-0101,Ann',
+      'banana,Bob',
+      '+1 202 555 0101,Ann again',
+      '202-555-0199,Dee',
+      '2025550102,Eve',
+      '',
+    ].join('\r\n');
+    const res = await postCsv(csv, {
+      name: 'CSV batch',
+      maxConcurrency: '3',
+      startAt: '2030-01-01T09:00:00Z',
+    });
     expect(res.status).toBe(201);
     const report = res.body as { batchId: string; errors: { line: number }[] };
     expect(report).toMatchObject({ accepted: 2, rejected: 1, duplicates: 1, suppressed: 1 });
     expect(report.errors.map((e) => e.line)).toEqual([3]);
-    const status = await h.http.get(`/v1/batches/${report.batchId}`).set('authorization', org.auth).expect(200);
-    expect(status.body).toMatchObject({ status: 'draft', name: 'CSV batch', maxConcurrency: 3, startAt: '2030-01-01T09:00:00.000Z' });
+    const status = await h.http
+      .get(`/v1/batches/${report.batchId}`)
+      .set('authorization', org.auth)
+      .expect(200);
+    expect(status.body).toMatchObject({
+      status: 'draft',
+      name: 'CSV batch',
+      maxConcurrency: 3,
+      startAt: '2030-01-01T09:00:00.000Z',
+    });
   });
 
   it('answers 400 for missing or wrong batch meta in the query', async () => {
-    const queries: Record<string, string>[] = [{ maxConcurrency: '3' }, { name: 'x', maxConcurrency: 'lots' }, { name: 'x', maxConcurrency: '3', startAt: 'tomorrow' }];
+    const queries: Record<string, string>[] = [
+      { maxConcurrency: '3' },
+      { name: 'x', maxConcurrency: 'lots' },
+      { name: 'x', maxConcurrency: '3', startAt: 'tomorrow' },
+    ];
     for (const query of queries) {
       const res = await postCsv('phone,first_name\n2025550101,A\n', query);
       expect(res.status, JSON.stringify(query)).toBe(400);
@@ -72,7 +111,9 @@ describe('CSV upload', () => {
     for (const [body, status] of cases) {
       const res = await postCsv(body);
       expect(res.status, String(body)).toBe(status);
-      expect(res.body).toMatchObject({ error: { code: status === 400 ? 'invalid_request' : 'unprocessable' } });
+      expect(res.body).toMatchObject({
+        error: { code: status === 400 ? 'invalid_request' : 'unprocessable' },
+      });
     }
     expect(await batchCount()).toBe(before);
   });
@@ -105,7 +146,9 @@ describe('CSV upload', () => {
         },
       );
       // The server may close while chunks are still going out; only the response matters.
-      req.on('error', (err) => (err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err)));
+      req.on('error', (err) =>
+        err.message.includes('EPIPE') || err.message.includes('ECONNRESET') ? undefined : reject(err),
+      );
       req.write('phone,first_name\n');
       let n = 0;
       const pump = () => {
@@ -126,20 +169,40 @@ describe('JSON body', () => {
     const res = await h.http
       .post(`/v1/campaigns/${campaignId}/batches`)
       .set('authorization', org.auth)
-      .send({ name: 'JSON batch', maxConcurrency: 2, contacts: [{ phone: '2025550111', first_name: 'A' }, { phone: 'nope', first_name: 'B' }] });
+      .send({
+        name: 'JSON batch',
+        maxConcurrency: 2,
+        contacts: [
+          { phone: '2025550111', first_name: 'A' },
+          { phone: 'nope', first_name: 'B' },
+        ],
+      });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ accepted: 1, rejected: 1, duplicates: 0, suppressed: 0 });
   });
 
   it('answers 400 for malformed JSON, wrong types or an unknown content type', async () => {
     const url = `/v1/campaigns/${campaignId}/batches`;
-    const broken = await h.http.post(url).set('authorization', org.auth).set('content-type', 'application/json').send('{"name":');
+    const broken = await h.http
+      .post(url)
+      .set('authorization', org.auth)
+      .set('content-type', 'application/json')
+      .send('{"name":');
     expect(broken.status).toBe(400);
-    const wrong = await h.http.post(url).set('authorization', org.auth).send({ name: 'x', maxConcurrency: '2', contacts: 'all' });
+    const wrong = await h.http
+      .post(url)
+      .set('authorization', org.auth)
+      .send({ name: 'x', maxConcurrency: '2', contacts: 'all' });
     expect(wrong.status).toBe(400);
-    const paths = (wrong.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path).sort();
+    const paths = (wrong.body as { error: { details: { path: string }[] } }).error.details
+      .map((d) => d.path)
+      .sort();
     expect(paths).toEqual(['contacts', 'maxConcurrency']);
-    const xml = await h.http.post(url).set('authorization', org.auth).set('content-type', 'application/xml').send('<a/>');
+    const xml = await h.http
+      .post(url)
+      .set('authorization', org.auth)
+      .set('content-type', 'application/xml')
+      .send('<a/>');
     expect(xml.status).toBe(400);
   });
 

@@ -13,7 +13,10 @@ beforeAll(async () => {
   h = await createApiHarness('api_isolation');
   a = await h.createOrg('Org A');
   b = await h.createOrg('Org B');
-  const campaign = await h.http.post('/v1/campaigns').set('authorization', a.auth).send({ name: 'A', mode: 'one_way', message: 'Hi' });
+  const campaign = await h.http
+    .post('/v1/campaigns')
+    .set('authorization', a.auth)
+    .send({ name: 'A', mode: 'one_way', message: 'Hi' });
   ids.campaign = (campaign.body as { id: string }).id;
   const batch = await insertBatch(h.rt.db, a.id, ids.campaign, { status: 'running' });
   ids.batch = batch.id;
@@ -21,17 +24,37 @@ beforeAll(async () => {
   const [contact] = await insertContacts(h.rt.db, a.id, batch.id, 1);
   await h.rt.db
     .insertInto('attempts')
-    .values({ org_id: a.id, campaign_id: ids.campaign, batch_id: batch.id, contact_id: contact!.id, attempt: 1 })
+    .values({
+      org_id: a.id,
+      campaign_id: ids.campaign,
+      batch_id: batch.id,
+      contact_id: contact!.id,
+      attempt: 1,
+    })
     .execute();
-  const hook = await h.http.post('/v1/webhooks').set('authorization', a.auth).send({ url: 'https://example.com/a', events: ['*'] });
+  const hook = await h.http
+    .post('/v1/webhooks')
+    .set('authorization', a.auth)
+    .send({ url: 'https://example.com/a', events: ['*'] });
   ids.webhook = (hook.body as { id: string }).id;
   const delivery = await h.rt.db
     .insertInto('webhook_deliveries')
-    .values({ org_id: a.id, endpoint_id: ids.webhook, event_id: crypto.randomUUID(), event_type: 'call.completed', payload: '{}', status: 'dead' })
+    .values({
+      org_id: a.id,
+      endpoint_id: ids.webhook,
+      event_id: crypto.randomUUID(),
+      event_type: 'call.completed',
+      payload: '{}',
+      status: 'dead',
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   ids.delivery = delivery.id;
-  await h.http.post('/v1/dnc').set('authorization', a.auth).send({ phones: ['+12025550123'] }).expect(201);
+  await h.http
+    .post('/v1/dnc')
+    .set('authorization', a.auth)
+    .send({ phones: ['+12025550123'] })
+    .expect(201);
 });
 afterAll(async () => {
   await h.teardown();
@@ -42,7 +65,11 @@ const csv = 'phone\n2025550101\n';
 /** Every route that takes an id of org A, as [method, path, body]. */
 const idRoutes = (): [Method, string, unknown][] => [
   ['get', `/v1/campaigns/${ids.campaign}`, undefined],
-  ['post', `/v1/campaigns/${ids.campaign}/batches`, { name: 'x', maxConcurrency: 1, contacts: [{ phone: '2025550101' }] }],
+  [
+    'post',
+    `/v1/campaigns/${ids.campaign}/batches`,
+    { name: 'x', maxConcurrency: 1, contacts: [{ phone: '2025550101' }] },
+  ],
   ['get', `/v1/batches/${ids.batch}`, undefined],
   ['get', `/v1/batches/${ids.batch}/preview`, undefined],
   ['get', `/v1/batches/${ids.batch}/attempts`, undefined],
@@ -101,9 +128,17 @@ describe('tenant isolation', () => {
     expect(hooks.body).toEqual({ items: [] });
     const dnc = await h.http.get('/v1/dnc').set('authorization', b.auth).expect(200);
     expect(dnc.body).toEqual({ items: [], nextCursor: null });
-    const lookup = await h.http.get('/v1/dnc').query({ phone: '+12025550123' }).set('authorization', b.auth).expect(200);
+    const lookup = await h.http
+      .get('/v1/dnc')
+      .query({ phone: '+12025550123' })
+      .set('authorization', b.auth)
+      .expect(200);
     expect(lookup.body).toEqual({ items: [], nextCursor: null });
-    const removed = await h.http.delete('/v1/dnc').set('authorization', b.auth).send({ phones: ['+12025550123'] }).expect(200);
+    const removed = await h.http
+      .delete('/v1/dnc')
+      .set('authorization', b.auth)
+      .send({ phones: ['+12025550123'] })
+      .expect(200);
     expect(removed.body).toEqual({ removed: 0 });
     const stillListed = await h.http.get('/v1/dnc').set('authorization', a.auth).expect(200);
     expect((stillListed.body as { items: unknown[] }).items).toHaveLength(1);
@@ -135,7 +170,10 @@ describe('tenant isolation', () => {
 
   it('refuses org creation to org API keys: only the admin token creates orgs', async () => {
     for (const auth of [a.auth, b.auth]) {
-      const res = await h.http.post('/v1/orgs').set('authorization', auth).send({ name: 'Mallory', maxConcurrency: 1000 });
+      const res = await h.http
+        .post('/v1/orgs')
+        .set('authorization', auth)
+        .send({ name: 'Mallory', maxConcurrency: 1000 });
       expect(res.status).toBe(401);
     }
     const orgs = await h.rt.db.selectFrom('orgs').select('name').execute();

@@ -40,7 +40,11 @@ describe('startApi', () => {
         host: '127.0.0.1',
         method: 'POST',
         path: '/v1/dnc',
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       });
       req.on('response', (res) => {
         res.resume();
@@ -61,13 +65,21 @@ describe('startApi', () => {
 
 describe('/readyz', () => {
   it('answers 503 naming the failed check when Redis is unreachable', async () => {
-    const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const deadRedis = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     deadRedis.on('error', () => undefined);
     try {
       const app = createApp({ ...rt, redis: deadRedis }, { readyCheckTimeoutMs: 300 });
       const res = await supertest(app).get('/readyz');
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable', checks: { postgres: true, redis: false, migrations: true } });
+      expect(res.body).toEqual({
+        status: 'unavailable',
+        checks: { postgres: true, redis: false, migrations: true },
+      });
     } finally {
       deadRedis.disconnect();
     }

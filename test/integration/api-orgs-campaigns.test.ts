@@ -6,7 +6,11 @@ let h: ApiHarness;
 let a: { id: string; apiKey: string; auth: string };
 let b: { id: string; apiKey: string; auth: string };
 
-const campaign = { name: 'Rx reminder', mode: 'one_way', message: 'Hi {{first_name}}, your prescription is ready.' };
+const campaign = {
+  name: 'Rx reminder',
+  mode: 'one_way',
+  message: 'Hi {{first_name}}, your prescription is ready.',
+};
 
 beforeAll(async () => {
   h = await createApiHarness('api_orgs', { jsonLimitBytes: 64 * 1024 });
@@ -19,11 +23,18 @@ afterAll(async () => {
 
 describe('POST /v1/orgs', () => {
   it('creates an org with the admin token and returns its API key once, storing only a hash', async () => {
-    const res = await h.http.post('/v1/orgs').set('authorization', `Bearer ${ADMIN_TOKEN}`).send({ name: 'Acme', maxConcurrency: 5 });
+    const res = await h.http
+      .post('/v1/orgs')
+      .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+      .send({ name: 'Acme', maxConcurrency: 5 });
     expect(res.status).toBe(201);
     const body = res.body as { id: string; apiKey: string };
     expect(body.apiKey).toMatch(/^od_/);
-    const row = await h.rt.db.selectFrom('orgs').selectAll().where('id', '=', body.id).executeTakeFirstOrThrow();
+    const row = await h.rt.db
+      .selectFrom('orgs')
+      .selectAll()
+      .where('id', '=', body.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ name: 'Acme', max_concurrency: 5 });
     expect(JSON.stringify(row)).not.toContain(body.apiKey);
   });
@@ -39,7 +50,10 @@ describe('POST /v1/orgs', () => {
   });
 
   it('answers 400 with details for wrong types and for malformed JSON', async () => {
-    const wrong = await h.http.post('/v1/orgs').set('authorization', `Bearer ${ADMIN_TOKEN}`).send({ name: 3, maxConcurrency: '5' });
+    const wrong = await h.http
+      .post('/v1/orgs')
+      .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+      .send({ name: 3, maxConcurrency: '5' });
     expect(wrong.status).toBe(400);
     const details = (wrong.body as { error: { details: { path: string }[] } }).error.details;
     expect(details.map((d) => d.path).sort()).toEqual(['maxConcurrency', 'name']);
@@ -49,7 +63,9 @@ describe('POST /v1/orgs', () => {
       .set('content-type', 'application/json')
       .send('{"name":');
     expect(broken.status).toBe(400);
-    expect(broken.body).toEqual({ error: { code: 'invalid_request', message: 'request body is not valid JSON' } });
+    expect(broken.body).toEqual({
+      error: { code: 'invalid_request', message: 'request body is not valid JSON' },
+    });
   });
 });
 
@@ -57,8 +73,16 @@ describe('campaigns', () => {
   it('creates a campaign with the contract defaults filled in and reads it back', async () => {
     const res = await h.http.post('/v1/campaigns').set('authorization', a.auth).send(campaign);
     expect(res.status).toBe(201);
-    const created = res.body as { id: string; retry: unknown; schedule: { quietHours: unknown }; amd: unknown };
-    expect(created.retry).toEqual({ maxAttempts: 3, delays: { busy: '10m', no_answer: '60m', voicemail: '24h', failed: '5m' } });
+    const created = res.body as {
+      id: string;
+      retry: unknown;
+      schedule: { quietHours: unknown };
+      amd: unknown;
+    };
+    expect(created.retry).toEqual({
+      maxAttempts: 3,
+      delays: { busy: '10m', no_answer: '60m', voicemail: '24h', failed: '5m' },
+    });
     expect(created.schedule.quietHours).toEqual(['08:00', '21:00']);
     expect(created.amd).toEqual({ enabled: true, onMachine: 'hangup', voicemailMessage: null });
     const got = await h.http.get(`/v1/campaigns/${created.id}`).set('authorization', a.auth).expect(200);
@@ -78,7 +102,10 @@ describe('campaigns', () => {
   it('lists only the caller’s campaigns, newest first, across pages without gaps or repeats', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await h.http.post('/v1/campaigns').set('authorization', b.auth).send({ ...campaign, name: `B${i}` });
+      const res = await h.http
+        .post('/v1/campaigns')
+        .set('authorization', b.auth)
+        .send({ ...campaign, name: `B${i}` });
       ids.push((res.body as { id: string }).id);
     }
     const seen: string[] = [];
@@ -99,7 +126,11 @@ describe('campaigns', () => {
   it('answers 404 for unknown, malformed and other orgs’ campaign ids alike', async () => {
     const mine = await h.http.post('/v1/campaigns').set('authorization', a.auth).send(campaign);
     const id = (mine.body as { id: string }).id;
-    for (const path of [`/v1/campaigns/${crypto.randomUUID()}`, '/v1/campaigns/not-a-uuid', '/v1/campaigns/1']) {
+    for (const path of [
+      `/v1/campaigns/${crypto.randomUUID()}`,
+      '/v1/campaigns/not-a-uuid',
+      '/v1/campaigns/1',
+    ]) {
       const res = await h.http.get(path).set('authorization', a.auth);
       expect(res.status).toBe(404);
       expect(res.body).toMatchObject({ error: { code: 'not_found' } });
@@ -110,7 +141,12 @@ describe('campaigns', () => {
   });
 
   it('answers 400 for a list query it cannot read or a cursor it never issued', async () => {
-    for (const query of [{ limit: 0 }, { limit: 'many' }, { cursor: 'garbage' }, { cursor: Buffer.from('["2026-13-45 99:00:00+00","x"]').toString('base64url') }]) {
+    for (const query of [
+      { limit: 0 },
+      { limit: 'many' },
+      { cursor: 'garbage' },
+      { cursor: Buffer.from('["2026-13-45 99:00:00+00","x"]').toString('base64url') },
+    ]) {
       const res = await h.http.get('/v1/campaigns').query(query).set('authorization', a.auth);
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ error: { code: 'invalid_request' } });
@@ -138,9 +174,15 @@ describe('authentication, limits and headers', () => {
   });
 
   it('answers 400 when a body is not JSON at all', async () => {
-    const res = await h.http.post('/v1/campaigns').set('authorization', a.auth).set('content-type', 'text/plain').send('hello');
+    const res = await h.http
+      .post('/v1/campaigns')
+      .set('authorization', a.auth)
+      .set('content-type', 'text/plain')
+      .send('hello');
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: { code: 'invalid_request', message: 'expected an application/json body' } });
+    expect(res.body).toEqual({
+      error: { code: 'invalid_request', message: 'expected an application/json body' },
+    });
   });
 
   it('sends helmet’s security headers and no x-powered-by', async () => {
@@ -184,7 +226,11 @@ describe('authentication, limits and headers', () => {
   });
 
   it('logs one line per request with the org but never an API key, admin token or request body', async () => {
-    await h.http.post('/v1/campaigns').set('authorization', a.auth).send({ ...campaign, name: 'log-probe' }).expect(201);
+    await h.http
+      .post('/v1/campaigns')
+      .set('authorization', a.auth)
+      .send({ ...campaign, name: 'log-probe' })
+      .expect(201);
     const text = h.logs.join('');
     expect(text).toContain('"http.request"');
     expect(text).toContain(a.id);
@@ -199,10 +245,13 @@ describe('rate limiting', () => {
       const x = await limited.createOrg('X');
       const y = await limited.createOrg('Y');
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await limited.http.get('/v1/campaigns').set('authorization', x.auth)).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push((await limited.http.get('/v1/campaigns').set('authorization', x.auth)).status);
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const refused = await limited.http.get('/v1/campaigns').set('authorization', x.auth);
-      expect(refused.body).toEqual({ error: { code: 'rate_limited', message: 'too many requests for this API key' } });
+      expect(refused.body).toEqual({
+        error: { code: 'rate_limited', message: 'too many requests for this API key' },
+      });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       await limited.http.get('/v1/campaigns').set('authorization', y.auth).expect(200);
     } finally {

@@ -19,11 +19,22 @@ afterAll(async () => {
 
 describe('logs', () => {
   it('never carry a phone number unmasked, whatever route it travelled through', async () => {
-    const campaign = await h.http.post('/v1/campaigns').set('authorization', org.auth).send({ name: 'S', mode: 'one_way', message: 'Hi' });
+    const campaign = await h.http
+      .post('/v1/campaigns')
+      .set('authorization', org.auth)
+      .send({ name: 'S', mode: 'one_way', message: 'Hi' });
     const campaignId = (campaign.body as { id: string }).id;
-    await h.http.post('/v1/dnc').set('authorization', org.auth).send({ phones: [`+1${phones[0]}`] }).expect(201);
+    await h.http
+      .post('/v1/dnc')
+      .set('authorization', org.auth)
+      .send({ phones: [`+1${phones[0]}`] })
+      .expect(201);
     await h.http.get('/v1/dnc').query({ phone: phones[0] }).set('authorization', org.auth).expect(200);
-    await h.http.post('/v1/dnc').set('authorization', org.auth).send({ phones: [`+1${phones[0]}`, `+1${phones[3]}99999`] }).expect(422);
+    await h.http
+      .post('/v1/dnc')
+      .set('authorization', org.auth)
+      .send({ phones: [`+1${phones[0]}`, `+1${phones[3]}99999`] })
+      .expect(422);
     const upload = await h.http
       .post(`/v1/campaigns/${campaignId}/batches`)
       .query({ name: 'S', maxConcurrency: '1' })
@@ -43,9 +54,17 @@ describe('logs', () => {
 
   it('never carry the API key, the admin token or a webhook secret', async () => {
     const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
-    await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url: 'https://example.com/s', events: ['*'], secret }).expect(201);
+    await h.http
+      .post('/v1/webhooks')
+      .set('authorization', org.auth)
+      .send({ url: 'https://example.com/s', events: ['*'], secret })
+      .expect(201);
     await h.http.get(`/v1/campaigns?key=${org.apiKey}`).set('authorization', org.auth).expect(200);
-    await h.http.post('/v1/orgs').set('authorization', `Bearer ${ADMIN_TOKEN}`).send({ name: 'Other', maxConcurrency: 1 }).expect(201);
+    await h.http
+      .post('/v1/orgs')
+      .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+      .send({ name: 'Other', maxConcurrency: 1 })
+      .expect(201);
     await h.http.get('/v1/campaigns').set('authorization', `Bearer ${ADMIN_TOKEN}`).expect(401);
     const text = h.logs.join('');
     for (const s of [org.apiKey, ADMIN_TOKEN, secret, secret.slice(6)]) expect(text).not.toContain(s);
@@ -55,8 +74,16 @@ describe('logs', () => {
 describe('at rest', () => {
   it('holds no API key or webhook secret in plaintext anywhere in the database', async () => {
     const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
-    await h.http.post('/v1/webhooks').set('authorization', org.auth).send({ url: 'https://example.com/r', events: ['*'], secret }).expect(201);
-    await insertBatch(h.rt.db, org.id, (await h.rt.db.selectFrom('campaigns').select('id').executeTakeFirstOrThrow()).id);
+    await h.http
+      .post('/v1/webhooks')
+      .set('authorization', org.auth)
+      .send({ url: 'https://example.com/r', events: ['*'], secret })
+      .expect(201);
+    await insertBatch(
+      h.rt.db,
+      org.id,
+      (await h.rt.db.selectFrom('campaigns').select('id').executeTakeFirstOrThrow()).id,
+    );
     const { rows } = await sql<{ dump: string }>`
       select (select coalesce(json_agg(o), '[]') from orgs o)::text
         || (select coalesce(json_agg(w), '[]') from webhook_endpoints w)::text as dump`.execute(h.rt.db);

@@ -18,10 +18,17 @@ export interface ApiHarness {
   teardown(): Promise<void>;
 }
 
-export async function createApiHarness(label: string, opts: ApiOptions = {}, env: Record<string, string> = {}): Promise<ApiHarness> {
+export async function createApiHarness(
+  label: string,
+  opts: ApiOptions = {},
+  env: Record<string, string> = {},
+): Promise<ApiHarness> {
   const rt = await createTestRuntime(label, env);
   const logs: string[] = [];
-  const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
+  const log = createLogger({
+    level: 'debug',
+    destination: { write: (line: string) => void logs.push(line) },
+  });
   const app = createApp({ ...rt, log }, opts);
   // One listening server for the whole file: supertest(app) would open a new one per request.
   const server = app.listen(0, '127.0.0.1');

@@ -24,14 +24,18 @@ export type Credential = 'org' | 'admin';
 
 function bearer(config: ClientConfig, credential: Credential): string {
   const token = credential === 'admin' ? config.OUTDIAL_ADMIN_TOKEN : config.OUTDIAL_API_KEY;
-  if (!token) throw new ConfigError(`this command needs ${credential === 'admin' ? 'OUTDIAL_ADMIN_TOKEN' : 'OUTDIAL_API_KEY'}`);
+  if (!token)
+    throw new ConfigError(
+      `this command needs ${credential === 'admin' ? 'OUTDIAL_ADMIN_TOKEN' : 'OUTDIAL_API_KEY'}`,
+    );
   return `Bearer ${token}`;
 }
 
 function toApiError(status: number, text: string): ApiError {
   try {
     const body = JSON.parse(text) as { error?: { code?: string; message?: string; details?: unknown } };
-    if (body.error?.code) return new ApiError(status, body.error.code, body.error.message ?? '', body.error.details);
+    if (body.error?.code)
+      return new ApiError(status, body.error.code, body.error.message ?? '', body.error.details);
   } catch {
     // Not a contract error body (a proxy's HTML page, say): report the raw text below.
   }
@@ -72,7 +76,11 @@ export async function uploadFile<T>(
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = send(url, {
       method: 'POST',
-      headers: { authorization: bearer(config, 'org'), 'content-type': opts.contentType, 'content-length': size },
+      headers: {
+        authorization: bearer(config, 'org'),
+        'content-type': opts.contentType,
+        'content-length': size,
+      },
     });
     req.on('response', resolve);
     req.on('error', reject);

@@ -17,8 +17,17 @@ export interface ClientIo {
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
-export async function orgCreate(config: ClientConfig, io: ClientIo, opts: { name: string; maxConcurrency: number }) {
-  const created = await callApi<{ id: string; apiKey: string }>(config, { method: 'POST', path: '/v1/orgs', body: opts, credential: 'admin' });
+export async function orgCreate(
+  config: ClientConfig,
+  io: ClientIo,
+  opts: { name: string; maxConcurrency: number },
+) {
+  const created = await callApi<{ id: string; apiKey: string }>(config, {
+    method: 'POST',
+    path: '/v1/orgs',
+    body: opts,
+    credential: 'admin',
+  });
   io.out(json(created));
   return created;
 }
@@ -42,7 +51,14 @@ export interface ImportReport {
 export async function batchCreate(
   config: ClientConfig,
   io: ClientIo,
-  opts: { campaignId: string; file: string; name: string; maxConcurrency: number; startAt?: string; start?: boolean },
+  opts: {
+    campaignId: string;
+    file: string;
+    name: string;
+    maxConcurrency: number;
+    startAt?: string;
+    start?: boolean;
+  },
 ) {
   const query = new URLSearchParams({ name: opts.name, maxConcurrency: String(opts.maxConcurrency) });
   if (opts.startAt) query.set('startAt', opts.startAt);
@@ -65,7 +81,10 @@ export async function batchCreate(
     bar.stop();
     const result: ImportReport & { status?: string } = { ...report };
     if (opts.start) {
-      const r = await callApi<{ status: string }>(config, { method: 'POST', path: `/v1/batches/${report.batchId}/start` });
+      const r = await callApi<{ status: string }>(config, {
+        method: 'POST',
+        path: `/v1/batches/${report.batchId}/start`,
+      });
       result.status = r.status;
     }
     io.out(json(result));
@@ -86,8 +105,13 @@ interface BatchStatusBody {
 const done = (s: BatchStatus) => s === 'completed' || s === 'cancelled';
 
 /** Prints the status; with `watch`, polls with a progress bar until the batch completes or is cancelled. */
-export async function batchStatus(config: ClientConfig, io: ClientIo, opts: { id: string; watch?: boolean; intervalMs?: number }) {
-  const get = () => callApi<BatchStatusBody>(config, { method: 'GET', path: `/v1/batches/${encodeURIComponent(opts.id)}` });
+export async function batchStatus(
+  config: ClientConfig,
+  io: ClientIo,
+  opts: { id: string; watch?: boolean; intervalMs?: number },
+) {
+  const get = () =>
+    callApi<BatchStatusBody>(config, { method: 'GET', path: `/v1/batches/${encodeURIComponent(opts.id)}` });
   let status = await get();
   if (opts.watch) {
     const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -95,7 +119,8 @@ export async function batchStatus(config: ClientConfig, io: ClientIo, opts: { id
       { stream: io.progress, format: '{status} [{bar}] {value}/{total} done | active {active}/{limit}' },
       Presets.shades_classic,
     );
-    const settled = (s: BatchStatusBody) => (s.counts.status.finished ?? 0) + (s.counts.status.cancelled ?? 0) + (s.counts.status.suppressed ?? 0);
+    const settled = (s: BatchStatusBody) =>
+      (s.counts.status.finished ?? 0) + (s.counts.status.cancelled ?? 0) + (s.counts.status.suppressed ?? 0);
     const payload = (s: BatchStatusBody) => ({ status: s.status, active: s.active, limit: s.limits.batch });
     bar.start(status.counts.total, settled(status), payload(status));
     try {

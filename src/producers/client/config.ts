@@ -18,7 +18,9 @@ export type ClientConfig = z.infer<typeof clientConfigSchema>;
 export function loadClientConfig(env: Record<string, string | undefined> = process.env): ClientConfig {
   const parsed = clientConfigSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(`invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new ConfigError(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
   }
   return parsed.data;
 }

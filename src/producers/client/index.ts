@@ -23,7 +23,10 @@ function isoInstant(value: string): string {
 
 const consoleIo = (): ClientIo => ({ out: (line) => console.log(line), progress: process.stderr });
 
-export function registerClientCommands(program: Command, env: Record<string, string | undefined> = process.env): void {
+export function registerClientCommands(
+  program: Command,
+  env: Record<string, string | undefined> = process.env,
+): void {
   const config = () => loadClientConfig(env);
   const org = program.command('org').description('orgs (admin token from OUTDIAL_ADMIN_TOKEN)');
   org
@@ -53,10 +56,23 @@ export function registerClientCommands(program: Command, env: Record<string, str
     .option('--max-concurrency <n>', 'calls in flight for this batch', positiveInt, 10)
     .option('--start-at <instant>', 'do not call before this ISO 8601 instant', isoInstant)
     .option('--start', 'start the batch once imported')
-    .action(async (campaignId: string, file: string, o: { name?: string; maxConcurrency: number; startAt?: string; start?: boolean }) => {
-      const name = o.name ?? file.split(/[\\/]/).pop() ?? file;
-      await batchCreate(config(), consoleIo(), { campaignId, file, name, maxConcurrency: o.maxConcurrency, start: o.start === true, ...(o.startAt ? { startAt: o.startAt } : {}) });
-    });
+    .action(
+      async (
+        campaignId: string,
+        file: string,
+        o: { name?: string; maxConcurrency: number; startAt?: string; start?: boolean },
+      ) => {
+        const name = o.name ?? file.split(/[\\/]/).pop() ?? file;
+        await batchCreate(config(), consoleIo(), {
+          campaignId,
+          file,
+          name,
+          maxConcurrency: o.maxConcurrency,
+          start: o.start === true,
+          ...(o.startAt ? { startAt: o.startAt } : {}),
+        });
+      },
+    );
   batch
     .command('status <batchId>')
     .description('print a batch’s status; --watch follows it until it completes or is cancelled')

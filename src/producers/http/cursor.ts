@@ -35,7 +35,11 @@ export const pageQuery = z.object({
 });
 
 /** Splits a page fetched with limit + 1 rows into items and the next cursor. */
-export function page<T>(rows: T[], limit: number, key: (row: T) => Cursor): { items: T[]; next: string | null } {
+export function page<T>(
+  rows: T[],
+  limit: number,
+  key: (row: T) => Cursor,
+): { items: T[]; next: string | null } {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, next: rows.length > limit && last ? encodeCursor(key(last).at, key(last).id) : null };

@@ -3,7 +3,13 @@
 // a 500 whose message is never shown to the client.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { AppError, ConflictError, NotFoundError, PayloadTooLargeError, ValidationError } from '../../core/errors.js';
+import {
+  AppError,
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ValidationError,
+} from '../../core/errors.js';
 import { requestLog } from './context.js';
 
 interface ErrorBody {
@@ -33,7 +39,8 @@ const unreadableBody = new Set([
 function fromBodyParser(err: HttpLikeError): AppError | null {
   if (err.type === 'entity.parse.failed') return new ValidationError('request body is not valid JSON');
   if (err.type === 'entity.too.large') return new PayloadTooLargeError('request body too large');
-  if (err.type && unreadableBody.has(err.type)) return new ValidationError(`unreadable request body (${err.type})`);
+  if (err.type && unreadableBody.has(err.type))
+    return new ValidationError(`unreadable request body (${err.type})`);
   return null;
 }
 
@@ -68,7 +75,10 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next)
   } else {
     // Name, message, code and stack only: driver errors carry the offending row in `detail`.
     const e = err instanceof Error ? err : new Error(String(err));
-    log.error({ err: { name: e.name, message: e.message, code: (e as { code?: unknown }).code, stack: e.stack } }, 'http.unhandled_error');
+    log.error(
+      { err: { name: e.name, message: e.message, code: (e as { code?: unknown }).code, stack: e.stack } },
+      'http.unhandled_error',
+    );
     body = { error: { code: 'internal', message: 'internal server error' } };
     res.status(500);
   }

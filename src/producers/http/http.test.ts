@@ -41,8 +41,12 @@ describe('request log path', () => {
   it('drops the query string and masks digit runs long enough to be phone numbers', () => {
     expect(loggablePath('/v1/dnc?phone=%2B12025550143&key=od_secret')).toBe('/v1/dnc');
     expect(loggablePath('/v1/things/%2B12025550143/x')).toBe('/v1/things/*******0143/x');
-    expect(loggablePath('/v1/batches/0f8fad5b-d9cb-469f-a165-70867728950e')).toBe('/v1/batches/0f8fad5b-d9cb-469f-a165-70867728950e');
-    expect(loggablePath('/v1/batches/12345678-d9cb-469f-a165-708677289501')).toBe('/v1/batches/12345678-d9cb-469f-a165-708677289501');
+    expect(loggablePath('/v1/batches/0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(
+      '/v1/batches/0f8fad5b-d9cb-469f-a165-70867728950e',
+    );
+    expect(loggablePath('/v1/batches/12345678-d9cb-469f-a165-708677289501')).toBe(
+      '/v1/batches/12345678-d9cb-469f-a165-708677289501',
+    );
     expect(loggablePath('/v1/nowhere/2025550146')).toBe('/v1/nowhere/******0146');
   });
 });
@@ -55,7 +59,12 @@ describe('cursors', () => {
   });
 
   it('refuse anything the API never issued', () => {
-    for (const raw of ['', 'x', Buffer.from('{}').toString('base64url'), Buffer.from('["yesterday","a"]').toString('base64url')]) {
+    for (const raw of [
+      '',
+      'x',
+      Buffer.from('{}').toString('base64url'),
+      Buffer.from('["yesterday","a"]').toString('base64url'),
+    ]) {
       expect(() => decodeCursor(raw), raw).toThrow('invalid cursor');
     }
   });

@@ -32,7 +32,10 @@ export function rateLimitByOrg(redis: Redis, keyPrefix: string, opts: RateLimitO
         res.setHeader('retry-after', Math.max(1, Math.ceil(err.msBeforeNext / 1000)));
         throw new RateLimitedError('too many requests for this API key');
       }
-      requestLog(res).warn({ err: err instanceof Error ? err.message : String(err) }, 'ratelimit.unavailable');
+      requestLog(res).warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'ratelimit.unavailable',
+      );
     }
     next();
   };

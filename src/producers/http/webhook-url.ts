@@ -40,7 +40,8 @@ export function webhookUrlProblem(raw: string, allowPrivate: boolean): string | 
   if (url.username || url.password) return 'credentials in the URL are not allowed';
   if (allowPrivate) return null;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return 'private or loopback addresses are not allowed';
+  if (host === 'localhost' || host.endsWith('.localhost'))
+    return 'private or loopback addresses are not allowed';
   const family = isIP(host);
   if (family !== 0 && privateRanges.check(host, family === 4 ? 'ipv4' : 'ipv6')) {
     return 'private or loopback addresses are not allowed';

@@ -21,7 +21,12 @@ export interface AttemptItem {
   cursorAt: string;
 }
 
-export async function listAttempts(db: Db, batchId: string, limit: number, after: Cursor | null): Promise<AttemptItem[]> {
+export async function listAttempts(
+  db: Db,
+  batchId: string,
+  limit: number,
+  after: Cursor | null,
+): Promise<AttemptItem[]> {
   let q = db
     .selectFrom('attempts as a')
     .innerJoin('contacts as c', 'c.id', 'a.contact_id')
@@ -42,8 +47,15 @@ export async function listAttempts(db: Db, batchId: string, limit: number, after
       textOf('a.queued_at').as('cursor_at'),
     ])
     .where('a.batch_id', '=', batchId);
-  if (after) q = q.where((eb) => eb(eb.refTuple('a.queued_at', 'a.id'), '>', eb.tuple(timestampOf(after.at), after.id)));
-  const rows = await q.orderBy('a.queued_at', 'asc').orderBy('a.id', 'asc').limit(limit + 1).execute();
+  if (after)
+    q = q.where((eb) =>
+      eb(eb.refTuple('a.queued_at', 'a.id'), '>', eb.tuple(timestampOf(after.at), after.id)),
+    );
+  const rows = await q
+    .orderBy('a.queued_at', 'asc')
+    .orderBy('a.id', 'asc')
+    .limit(limit + 1)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     contactId: String(r.contact_id),

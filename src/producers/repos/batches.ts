@@ -4,10 +4,20 @@
 import { sql } from 'kysely';
 import type { Db } from '../../core/db/client.js';
 import type { Batch, TzSource } from '../../core/db/schema.js';
-import { attemptOutcomes, contactStatuses, type AttemptOutcome, type ContactStatus } from '../../core/domain.js';
+import {
+  attemptOutcomes,
+  contactStatuses,
+  type AttemptOutcome,
+  type ContactStatus,
+} from '../../core/domain.js';
 
 export async function findBatch(db: Db, orgId: string, id: string): Promise<Batch | undefined> {
-  return db.selectFrom('batches').selectAll().where('id', '=', id).where('org_id', '=', orgId).executeTakeFirst();
+  return db
+    .selectFrom('batches')
+    .selectAll()
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .executeTakeFirst();
 }
 
 export interface BatchCounts {
@@ -57,7 +67,13 @@ export interface ZoneGroup {
 }
 
 export async function zoneGroups(db: Db, orgId: string, batchId: string): Promise<ZoneGroup[]> {
-  const { rows } = await sql<{ timezones: string[]; tz_source: TzSource; status: ContactStatus; on_dnc: boolean; n: string }>`
+  const { rows } = await sql<{
+    timezones: string[];
+    tz_source: TzSource;
+    status: ContactStatus;
+    on_dnc: boolean;
+    n: string;
+  }>`
     select c.timezones, c.tz_source, c.status, (d.phone is not null) as on_dnc, count(*) as n
     from contacts c
     left join dnc d on d.org_id = ${orgId} and d.phone = c.phone

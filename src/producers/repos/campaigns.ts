@@ -46,9 +46,23 @@ export async function findCampaign(db: Db, orgId: string, id: string): Promise<C
 }
 
 /** Newest first; fetches limit + 1 rows so the caller can tell whether another page exists. */
-export async function listCampaigns(db: Db, orgId: string, limit: number, after: Cursor | null): Promise<Campaign[]> {
-  let q = db.selectFrom('campaigns').selectAll().select(textOf('created_at').as('cursor_at')).where('org_id', '=', orgId);
-  if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+export async function listCampaigns(
+  db: Db,
+  orgId: string,
+  limit: number,
+  after: Cursor | null,
+): Promise<Campaign[]> {
+  let q = db
+    .selectFrom('campaigns')
+    .selectAll()
+    .select(textOf('created_at').as('cursor_at'))
+    .where('org_id', '=', orgId);
+  if (after)
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return rows.map(fromRow);
 }

@@ -10,7 +10,11 @@ export interface DncEntry {
   cursorAt: string;
 }
 
-export async function addDnc(db: Db, orgId: string, entries: { phone: string; reason: string | null }[]): Promise<number> {
+export async function addDnc(
+  db: Db,
+  orgId: string,
+  entries: { phone: string; reason: string | null }[],
+): Promise<number> {
   if (entries.length === 0) return 0;
   const rows = await db
     .insertInto('dnc')
@@ -23,7 +27,11 @@ export async function addDnc(db: Db, orgId: string, entries: { phone: string; re
 
 export async function removeDnc(db: Db, orgId: string, phones: string[]): Promise<number> {
   if (phones.length === 0) return 0;
-  const res = await db.deleteFrom('dnc').where('org_id', '=', orgId).where('phone', 'in', phones).executeTakeFirst();
+  const res = await db
+    .deleteFrom('dnc')
+    .where('org_id', '=', orgId)
+    .where('phone', 'in', phones)
+    .executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 
@@ -33,10 +41,25 @@ export async function listDnc(
   orgId: string,
   opts: { limit: number; after: Cursor | null; phone?: string },
 ): Promise<DncEntry[]> {
-  let q = db.selectFrom('dnc').select(['phone', 'reason', 'created_at', textOf('created_at').as('cursor_at')]).where('org_id', '=', orgId);
+  let q = db
+    .selectFrom('dnc')
+    .select(['phone', 'reason', 'created_at', textOf('created_at').as('cursor_at')])
+    .where('org_id', '=', orgId);
   if (opts.phone) q = q.where('phone', '=', opts.phone);
   const after = opts.after;
-  if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'phone'), '<', eb.tuple(timestampOf(after.at), after.id)));
-  const rows = await q.orderBy('created_at', 'desc').orderBy('phone', 'desc').limit(opts.limit + 1).execute();
-  return rows.map((r) => ({ phone: r.phone, reason: r.reason, createdAt: r.created_at, cursorAt: r.cursor_at }));
+  if (after)
+    q = q.where((eb) =>
+      eb(eb.refTuple('created_at', 'phone'), '<', eb.tuple(timestampOf(after.at), after.id)),
+    );
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('phone', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
+  return rows.map((r) => ({
+    phone: r.phone,
+    reason: r.reason,
+    createdAt: r.created_at,
+    cursorAt: r.cursor_at,
+  }));
 }

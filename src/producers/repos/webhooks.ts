@@ -24,7 +24,14 @@ function toEndpoint(r: {
   disabled_reason: string | null;
   created_at: Date;
 }): Endpoint {
-  return { id: r.id, url: r.url, events: r.events, enabled: r.enabled, disabledReason: r.disabled_reason, createdAt: r.created_at };
+  return {
+    id: r.id,
+    url: r.url,
+    events: r.events,
+    enabled: r.enabled,
+    disabledReason: r.disabled_reason,
+    createdAt: r.created_at,
+  };
 }
 
 export async function createEndpoint(
@@ -34,7 +41,14 @@ export async function createEndpoint(
 ): Promise<Endpoint> {
   const row = await db
     .insertInto('webhook_endpoints')
-    .values({ org_id: orgId, url: input.url, events: input.events, secret_enc: input.secretEnc, disabled_reason: null, deleted_at: null })
+    .values({
+      org_id: orgId,
+      url: input.url,
+      events: input.events,
+      secret_enc: input.secretEnc,
+      disabled_reason: null,
+      deleted_at: null,
+    })
     .returning(endpointColumns)
     .executeTakeFirstOrThrow();
   return toEndpoint(row);
@@ -88,13 +102,35 @@ export interface DeliveryItem {
   cursorAt: string;
 }
 
-export async function listDeliveries(db: Db, endpointId: string, limit: number, after: Cursor | null): Promise<DeliveryItem[]> {
+export async function listDeliveries(
+  db: Db,
+  endpointId: string,
+  limit: number,
+  after: Cursor | null,
+): Promise<DeliveryItem[]> {
   let q = db
     .selectFrom('webhook_deliveries')
-    .select(['id', 'event_id', 'event_type', 'status', 'attempts', 'last_status_code', 'last_error', 'next_attempt_at', 'created_at', 'delivered_at', textOf('created_at').as('cursor_at')])
+    .select([
+      'id',
+      'event_id',
+      'event_type',
+      'status',
+      'attempts',
+      'last_status_code',
+      'last_error',
+      'next_attempt_at',
+      'created_at',
+      'delivered_at',
+      textOf('created_at').as('cursor_at'),
+    ])
     .where('endpoint_id', '=', endpointId);
-  if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  if (after)
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     eventId: r.event_id,
@@ -114,14 +150,23 @@ export async function listDeliveries(db: Db, endpointId: string, limit: number, 
  * Puts a delivery of the org back to `pending`, due now, with a fresh attempt budget.
  * Returns false when the org has no such delivery (or its endpoint was deleted).
  */
-export async function resetDeliveryForReplay(db: Db, orgId: string, id: string, now = new Date()): Promise<boolean> {
+export async function resetDeliveryForReplay(
+  db: Db,
+  orgId: string,
+  id: string,
+  now = new Date(),
+): Promise<boolean> {
   const res = await db
     .updateTable('webhook_deliveries')
     .set({ status: 'pending', attempts: 0, next_attempt_at: now, last_error: null })
     .where('id', '=', id)
     .where('org_id', '=', orgId)
     .where('endpoint_id', 'in', (eb) =>
-      eb.selectFrom('webhook_endpoints').select('id').where('org_id', '=', orgId).where('deleted_at', 'is', null),
+      eb
+        .selectFrom('webhook_endpoints')
+        .select('id')
+        .where('org_id', '=', orgId)
+        .where('deleted_at', 'is', null),
     )
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;

@@ -55,7 +55,10 @@ export function attemptRoutes({ rt, registry }: RouteDeps): Router {
     path: '/v1/batches/{id}/attempts',
     summary: 'List a batch’s attempts in queue order',
     query: pageQuery,
-    ok: { status: 200, schema: z.object({ items: z.array(attemptItemSchema), nextCursor: z.string().nullable() }) },
+    ok: {
+      status: 200,
+      schema: z.object({ items: z.array(attemptItemSchema), nextCursor: z.string().nullable() }),
+    },
     errors: [400, 404],
   });
   const router = Router();

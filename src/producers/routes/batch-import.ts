@@ -39,8 +39,16 @@ const importReportSchema = z.object({
   errorsOmitted: z.number().int().describe('rejections beyond the listed errors'),
 });
 
-function metaOf(input: { name: string; maxConcurrency: number; startAt?: string | null | undefined }): BatchMeta {
-  return { name: input.name, maxConcurrency: input.maxConcurrency, startAt: input.startAt ? new Date(input.startAt) : null };
+function metaOf(input: {
+  name: string;
+  maxConcurrency: number;
+  startAt?: string | null | undefined;
+}): BatchMeta {
+  return {
+    name: input.name,
+    maxConcurrency: input.maxConcurrency,
+    startAt: input.startAt ? new Date(input.startAt) : null,
+  };
 }
 
 /** Refuses an upload whose declared length is already over the limit, before reading a byte. */
@@ -56,9 +64,12 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
   describeRoute(registry, {
     method: 'post',
     path: '/v1/campaigns/{id}/batches',
-    summary: 'Create a draft batch from JSON contacts or a streamed CSV file (query name, maxConcurrency, startAt)',
+    summary:
+      'Create a draft batch from JSON contacts or a streamed CSV file (query name, maxConcurrency, startAt)',
     body: batchJsonSchema,
-    rawBodies: { 'text/csv': 'CSV with a header row: phone (required), timezone, name, and template variables' },
+    rawBodies: {
+      'text/csv': 'CSV with a header row: phone (required), timezone, name, and template variables',
+    },
     query: batchCsvQuerySchema.partial(),
     ok: { status: 201, schema: importReportSchema },
     errors: [400, 404, 413, 422],
@@ -80,7 +91,13 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
       throw new ValidationError('expected an application/json or text/csv body');
     }
     requestLog(res).info(
-      { orgId: org.id, batchId: report.batchId, accepted: report.accepted, rejected: report.rejected, suppressed: report.suppressed },
+      {
+        orgId: org.id,
+        batchId: report.batchId,
+        accepted: report.accepted,
+        rejected: report.rejected,
+        suppressed: report.suppressed,
+      },
       'batch.imported',
     );
     res.status(201).json(report);

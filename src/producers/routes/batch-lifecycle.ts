@@ -36,10 +36,20 @@ export function batchLifecycleRoutes({ rt, registry, now }: RouteDeps): Router {
       const applied = await applyBatchAction(rt.db, org.id, idParam(req, 'id', 'batch'), action, at);
       const { batch } = applied;
       if (applied.event) {
-        const data = { status: batch.status, previous: action, ...(action === 'cancel' ? { cancelledContacts: applied.cancelledContacts } : {}) };
-        await emitCallEvent(rt.queues.callEvents, { ...newCallEvent(applied.event, null, data, at), batchId: batch.id });
+        const data = {
+          status: batch.status,
+          previous: action,
+          ...(action === 'cancel' ? { cancelledContacts: applied.cancelledContacts } : {}),
+        };
+        await emitCallEvent(rt.queues.callEvents, {
+          ...newCallEvent(applied.event, null, data, at),
+          batchId: batch.id,
+        });
       }
-      requestLog(res).info({ batchId: batch.id, orgId: org.id, action, status: batch.status }, 'batch.transition');
+      requestLog(res).info(
+        { batchId: batch.id, orgId: org.id, action, status: batch.status },
+        'batch.transition',
+      );
       res.json({
         id: batch.id,
         status: batch.status,

@@ -27,7 +27,11 @@ export const batchStatusSchema = z.object({
   createdAt: z.iso.datetime(),
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
-  counts: z.object({ total: z.number().int(), status: countsOf(contactStatuses), outcome: countsOf(attemptOutcomes) }),
+  counts: z.object({
+    total: z.number().int(),
+    status: countsOf(contactStatuses),
+    outcome: countsOf(attemptOutcomes),
+  }),
   active: z.number().int().describe('attempts not yet finished'),
   limits: z.object({ org: z.number().int(), batch: z.number().int() }),
 });
@@ -41,7 +45,12 @@ const tallySchema = z.object({
 export const batchPreviewSchema = tallySchema.extend({
   at: z.iso.datetime(),
   other: z.number().int().describe('in progress, finished or cancelled'),
-  byTzSource: z.object(Object.fromEntries(tzSources.map((s) => [s, tallySchema])) as Record<(typeof tzSources)[number], typeof tallySchema>),
+  byTzSource: z.object(
+    Object.fromEntries(tzSources.map((s) => [s, tallySchema])) as Record<
+      (typeof tzSources)[number],
+      typeof tallySchema
+    >,
+  ),
   zoneSets: z.array(
     z.object({
       timezones: z.array(z.string()),
@@ -90,8 +99,16 @@ export function batchRoutes({ rt, registry, now }: RouteDeps): Router {
     const org = requestOrg(res);
     const batch = await findBatch(rt.db, org.id, idParam(req, 'id', 'batch'));
     if (!batch) throw new NotFoundError('batch not found');
-    const [counts, active] = await Promise.all([batchCounts(rt.db, batch.id), activeAttempts(rt.db, batch.id)]);
-    res.json({ ...batchView(batch), counts, active, limits: { org: org.maxConcurrency, batch: batch.max_concurrency } });
+    const [counts, active] = await Promise.all([
+      batchCounts(rt.db, batch.id),
+      activeAttempts(rt.db, batch.id),
+    ]);
+    res.json({
+      ...batchView(batch),
+      counts,
+      active,
+      limits: { org: org.maxConcurrency, batch: batch.max_concurrency },
+    });
   });
   router.get('/batches/:id/preview', async (req, res) => {
     const org = requestOrg(res);

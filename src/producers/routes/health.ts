@@ -31,7 +31,9 @@ export function healthRoutes(rt: Runtime, opts: { checkTimeoutMs?: number } = {}
       bounded(() => migrationsCurrent(rt.db), ms),
     ]);
     const ready = postgres && redis && migrations;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis, migrations } });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, redis, migrations } });
   });
   return router;
 }

@@ -28,10 +28,15 @@ export function orgRoutes({ rt, registry }: RouteDeps): Router {
     errors: [400, 413],
   });
   const router = Router();
-  router.post('/v1/orgs', adminAuth(rt.config.OUTDIAL_ADMIN_TOKEN), express.json({ limit: '16kb' }), async (req, res) => {
-    const input = parseBody(orgInputSchema, req);
-    const created = await createOrg(rt.db, input);
-    res.status(201).json(created);
-  });
+  router.post(
+    '/v1/orgs',
+    adminAuth(rt.config.OUTDIAL_ADMIN_TOKEN),
+    express.json({ limit: '16kb' }),
+    async (req, res) => {
+      const input = parseBody(orgInputSchema, req);
+      const created = await createOrg(rt.db, input);
+      res.status(201).json(created);
+    },
+  );
   return router;
 }

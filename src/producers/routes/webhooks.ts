@@ -72,12 +72,49 @@ function deliveryView(d: repo.DeliveryItem) {
 
 function describe(registry: RouteDeps['registry']): void {
   const list = (item: z.ZodType) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
-  describeRoute(registry, { method: 'post', path: '/v1/webhooks', summary: 'Register a webhook endpoint', body: webhookInputSchema, ok: { status: 201, schema: createdSchema }, errors: [400, 413, 422] });
-  describeRoute(registry, { method: 'get', path: '/v1/webhooks', summary: 'List webhook endpoints', ok: { status: 200, schema: z.object({ items: z.array(endpointSchema) }) } });
-  describeRoute(registry, { method: 'get', path: '/v1/webhooks/{id}', summary: 'Get a webhook endpoint', ok: { status: 200, schema: endpointSchema }, errors: [404] });
-  describeRoute(registry, { method: 'delete', path: '/v1/webhooks/{id}', summary: 'Delete a webhook endpoint', ok: { status: 204, description: 'deleted' }, errors: [404] });
-  describeRoute(registry, { method: 'get', path: '/v1/webhooks/{id}/deliveries', summary: 'List an endpoint’s deliveries, newest first', query: pageQuery, ok: { status: 200, schema: list(deliverySchema) }, errors: [400, 404] });
-  describeRoute(registry, { method: 'post', path: '/v1/deliveries/{id}/replay', summary: 'Deliver again', ok: { status: 202, schema: z.object({ id: z.uuid(), status: z.literal('pending') }) }, errors: [404] });
+  describeRoute(registry, {
+    method: 'post',
+    path: '/v1/webhooks',
+    summary: 'Register a webhook endpoint',
+    body: webhookInputSchema,
+    ok: { status: 201, schema: createdSchema },
+    errors: [400, 413, 422],
+  });
+  describeRoute(registry, {
+    method: 'get',
+    path: '/v1/webhooks',
+    summary: 'List webhook endpoints',
+    ok: { status: 200, schema: z.object({ items: z.array(endpointSchema) }) },
+  });
+  describeRoute(registry, {
+    method: 'get',
+    path: '/v1/webhooks/{id}',
+    summary: 'Get a webhook endpoint',
+    ok: { status: 200, schema: endpointSchema },
+    errors: [404],
+  });
+  describeRoute(registry, {
+    method: 'delete',
+    path: '/v1/webhooks/{id}',
+    summary: 'Delete a webhook endpoint',
+    ok: { status: 204, description: 'deleted' },
+    errors: [404],
+  });
+  describeRoute(registry, {
+    method: 'get',
+    path: '/v1/webhooks/{id}/deliveries',
+    summary: 'List an endpoint’s deliveries, newest first',
+    query: pageQuery,
+    ok: { status: 200, schema: list(deliverySchema) },
+    errors: [400, 404],
+  });
+  describeRoute(registry, {
+    method: 'post',
+    path: '/v1/deliveries/{id}/replay',
+    summary: 'Deliver again',
+    ok: { status: 202, schema: z.object({ id: z.uuid(), status: z.literal('pending') }) },
+    errors: [404],
+  });
 }
 
 export function webhookRoutes({ rt, registry }: RouteDeps): Router {
@@ -120,9 +157,12 @@ export function webhookRoutes({ rt, registry }: RouteDeps): Router {
   });
   router.post('/deliveries/:id/replay', async (req, res) => {
     const id = idParam(req, 'id', 'delivery');
-    if (!(await repo.resetDeliveryForReplay(rt.db, requestOrg(res).id, id))) throw new NotFoundError('delivery not found');
+    if (!(await repo.resetDeliveryForReplay(rt.db, requestOrg(res).id, id)))
+      throw new NotFoundError('delivery not found');
     // A fresh job id: BullMQ ignores an add whose id matches a job it still remembers.
-    await rt.queues.webhooks.add('deliver', webhookJobSchema.parse({ deliveryId: id }), { jobId: `replay-${id}-${randomUUID()}` });
+    await rt.queues.webhooks.add('deliver', webhookJobSchema.parse({ deliveryId: id }), {
+      jobId: `replay-${id}-${randomUUID()}`,
+    });
     res.status(202).json({ id, status: 'pending' });
   });
   return router;
