@@ -13,7 +13,12 @@ export interface ApiHandle {
 
 export async function startApi(
   rt: Runtime,
-  opts: ApiOptions & { port?: number; host?: string; closeTimeoutMs?: number } = {},
+  opts: ApiOptions & {
+    port?: number;
+    host?: string;
+    closeTimeoutMs?: number;
+    requestTimeoutMs?: number;
+  } = {},
 ): Promise<ApiHandle> {
   if (!rt.config.OUTDIAL_ENCRYPTION_KEY) {
     rt.log.warn({ key: 'OUTDIAL_ENCRYPTION_KEY' }, 'api.dev_encryption_key_in_use');
@@ -25,6 +30,8 @@ export async function startApi(
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
+  // Node's 5-minute default would cut off a large CSV upload on a slow link mid-import.
+  server.requestTimeout = opts.requestTimeoutMs ?? 30 * 60_000;
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   rt.log.info({ url }, 'api.listening');
