@@ -31,6 +31,10 @@ export interface Verdict extends Harm {
     /** The Sim queued a call.completed that never reached call_events nor the receiver. */
     completedLostBeforeStore: number;
     examples: Record<string, string[]>;
+    /** Event ids of stored call.completed events the receiver never verified. */
+    notReceivedIds: string[];
+    /** Attempts for which the Sim queued a call.completed. */
+    simCompletedIds: string[];
   };
 }
 
@@ -149,6 +153,8 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
       completedEvents: completed.length,
       completedNotReceived: notReceived.length,
       completedLostBeforeStore: lostBeforeStore.length,
+      notReceivedIds: notReceived.map((e) => e.id),
+      simCompletedIds: [...simCompleted],
       examples: {
         lostContacts: lostIds.rows.map((r) => r.id),
         completedNotReceived: notReceived.slice(0, 5).map((e) => e.id),

@@ -18,22 +18,24 @@ export interface ChaosForm {
 }
 
 const orgs = [
-  { maxConcurrency: 6, batches: [3, 4] },
-  { maxConcurrency: 8, batches: [3, 5, 4] },
-  { maxConcurrency: 10, batches: [6, 6] },
-  { maxConcurrency: 12, batches: [5, 8, 4] },
+  { maxConcurrency: 10, batches: [4, 6, 3] },
+  { maxConcurrency: 12, batches: [5, 8] },
+  { maxConcurrency: 14, batches: [6, 6, 6] },
+  { maxConcurrency: 8, batches: [3, 5] },
+  { maxConcurrency: 16, batches: [10, 8] },
+  { maxConcurrency: 10, batches: [10, 2] },
 ];
 
 export const shortForm: ChaosForm = {
   name: 'short',
-  contacts: 1_500,
+  contacts: 800,
   orgs,
   maxAttempts: 2,
   trunkCps: 200,
   processes: { api: 2, scheduler: 2, dialer: 2, sinks: 2 },
   faults: {
     firstKillMs: 4_000,
-    killEveryMs: [2_500, 5_000],
+    killEveryMs: [3_000, 6_000],
     restartAfterMs: [300, 1_500],
     redisFlushAtMs: [12_000, 20_000],
     pgRestartAtMs: [24_000, 34_000],
@@ -41,14 +43,14 @@ export const shortForm: ChaosForm = {
     receiverDownAtMs: [8_000, 30_000],
     receiverDownMs: 8_000,
   },
-  deadlineMs: 6 * 60_000,
+  deadlineMs: 8 * 60_000,
   simTimeScale: 0.1,
 };
 
 export const fullForm: ChaosForm = {
   name: 'full',
   contacts: 20_000,
-  orgs: [...orgs, { maxConcurrency: 14, batches: [6, 6, 6] }, { maxConcurrency: 9, batches: [9, 2] }],
+  orgs,
   maxAttempts: 2,
   trunkCps: 200,
   processes: { api: 2, scheduler: 2, dialer: 2, sinks: 2 },

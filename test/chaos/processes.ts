@@ -31,8 +31,11 @@ export interface ProcessFleet {
   restart(role: RoleName, index: number): void;
   /** Every kill, crash and stop so far. */
   events: ProcessEvent[];
-  /** SIGTERM to all, SIGKILL after `graceMs`; no restarts afterwards. */
-  stopAll(graceMs: number): Promise<void>;
+  /**
+   * SIGTERM, SIGKILL after `graceMs`; no restarts afterwards. Roles stop group by group in the
+   * given order (producers of work first, so what is in flight drains into roles still running).
+   */
+  stopAll(graceMs: number, order?: readonly (readonly RoleName[])[]): Promise<void>;
   /** Last resort on harness exit: SIGKILL whatever is left, synchronously. */
   killAllNow(): void;
 }
@@ -122,20 +125,22 @@ export function startFleet(opts: FleetOptions): ProcessFleet {
       const slot = find(role, index);
       if (slot && !slot.running && !stopping) spawnSlot(slot);
     },
-    async stopAll(graceMs) {
+    async stopAll(graceMs, order = [Object.keys(opts.processes) as RoleName[]]) {
       stopping = true;
-      await Promise.all(
-        slots.map(async (slot) => {
-          const child = slot.child;
-          if (!child || !slot.running) return;
-          slot.ending = 'stopped';
-          const exit = gone(child);
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-          await exit;
-          clearTimeout(timer);
-        }),
-      );
+      const stop = async (slot: Slot): Promise<void> => {
+        const child = slot.child;
+        if (!child || !slot.running) return;
+        slot.ending = 'stopped';
+        const exit = gone(child);
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exit;
+        clearTimeout(timer);
+      };
+      const rest = slots.filter((s) => !order.some((group) => group.includes(s.role)));
+      for (const group of [...order.map((g) => slots.filter((s) => g.includes(s.role))), rest]) {
+        await Promise.all(group.map(stop));
+      }
     },
     killAllNow() {
       stopping = true;

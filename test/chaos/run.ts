@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createDb } from '../../src/core/db/client.js';
+import { createDb, type Db } from '../../src/core/db/client.js';
 import { migrateToLatest } from '../../src/core/db/migrate.js';
 import { newWebhookSecret } from '../../src/core/secrets.js';
 import { freePort } from '../../src/demo/local-services.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver.js';
 import { readPlacedCallLogs } from '../../src/dialer/sim/placed-call-log.js';
 import { checkRun } from './checks.js';
+import { diagnoseLostResults, diagnoseMissingDeliveries } from './diagnose.js';
 import { faultSchedule, type Fault, type RoleName } from './fault-schedule.js';
 import { fullForm, shortForm, type ChaosForm } from './forms.js';
 import { startFleet, type ProcessFleet } from './processes.js';
@@ -26,6 +27,7 @@ import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type Pri
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENCRYPTION_KEY = 'chaos-run-encryption-key-0123456789abcdef';
+const PREFIX = 'chaos';
 
 interface Options {
   form: ChaosForm;
@@ -199,6 +201,16 @@ function runFaults(
   };
 }
 
+/** Polls (with a deadline) until some attempt exists. */
+async function firstActivity(db: Db, deadline: number): Promise<void> {
+  for (;;) {
+    const row = await db.selectFrom('attempts').select('id').limit(1).executeTakeFirst();
+    if (row) return;
+    if (Date.now() > deadline) throw new Error('no call was admitted within 180 s of starting the roles');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 function describe(p: ContactProgress, unseen: number): string {
   return `contacts ${p.finished} finished + ${p.waiting} waiting / ${p.total}; ${p.inProgress} in progress, ${p.due} due, ${p.openAttempts} open attempts; ${unseen} call.completed not yet received`;
 }
@@ -271,7 +283,7 @@ async function main(): Promise<number> {
         roleEnv(role, {
           databaseUrl: pg.url,
           redisUrl: redis.url,
-          prefix: 'chaos',
+          prefix: PREFIX,
           port: apiPorts[index] ?? 0,
           encryptionKey: ENCRYPTION_KEY,
           logLevel: opts.logLevel,
@@ -281,7 +293,11 @@ async function main(): Promise<number> {
         }),
       onCrash: (e) => say(`${e.role}#${e.index} (pid ${e.pid}) exited on its own (code ${e.code}, signal ${e.signal}); restarting`),
     });
+    // The fault clock starts with the first admitted call, not at spawn: processes take a while to
+    // start on a loaded machine, and a FLUSHALL before any work exists would prove nothing.
+    await firstActivity(db, Date.now() + 180_000);
     const t0 = Date.now();
+    say('first call admitted; fault clock starts');
     const schedule = faultSchedule({ ...form.faults, seed, processes: form.processes }, form.deadlineMs);
     const faults = runFaults(schedule, t0, { fleet, pg, redis, receiver, processes: form.processes });
 
@@ -315,7 +331,8 @@ async function main(): Promise<number> {
     const elapsedMs = Date.now() - t0;
     await faults.finish();
     say(`settled after ${Math.round(elapsedMs / 1000)} s; stopping roles`);
-    await fleet.stopAll(15_000);
+    // Nothing new is admitted or dialled, calls in flight end, then the sinks record what they sent.
+    await fleet.stopAll(15_000, [['api', 'scheduler'], ['dialer'], ['sinks']]);
 
     const verdict = await checkRun({
       db,
@@ -328,6 +345,9 @@ async function main(): Promise<number> {
       checkedAt: Date.now(),
     });
     const crashes = fleet.events.filter((e) => e.kind === 'crashed');
+    const { notReceivedIds, simCompletedIds, ...details } = verdict.details;
+    const missingDeliveries = await diagnoseMissingDeliveries(db, redis.url, PREFIX, notReceivedIds.slice(0, 10));
+    const lostResults = await diagnoseLostResults(db, simCompletedIds);
     const c = faults.counts;
     console.log(
       JSON.stringify({
@@ -340,7 +360,9 @@ async function main(): Promise<number> {
           receiverOutages: c.receiverOutages,
           crashes: crashes.map((e) => `${e.role}#${e.index} code ${e.code}`),
           receiver: receiver.stats,
-          ...verdict.details,
+          ...details,
+          lostResults,
+          missingDeliveries,
         },
       }),
     );

@@ -41,6 +41,9 @@ export async function seedWorld(db: Db, plan: SeedPlan): Promise<SeededWorld> {
     const { campaign } = await insertCampaign(db, org.id, {
       name: `chaos campaign ${i}`,
       retry: { maxAttempts: plan.maxAttempts, delays: shortRetry },
+      // The shortest the contract allows: an attempt whose events were lost is given up sooner.
+      ringTimeoutSeconds: 5,
+      maxCallSeconds: 10,
       // Two modes and both machine policies, so every path of the Sim's agent part runs.
       ...(i % 2 === 0
         ? { mode: 'one_way', amd: { enabled: true, onMachine: 'hangup', voicemailMessage: null } }
