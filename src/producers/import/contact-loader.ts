@@ -26,8 +26,6 @@ export interface LoadOptions {
   layout: ColumnLayout;
   context: RowContext;
   onProgress?: ((rows: number) => void) | undefined;
-  /** Override the parser choice (tests); by default a pool once the file is large. */
-  phoneParser?: () => PhoneParser;
 }
 
 export async function loadContacts(
@@ -50,7 +48,7 @@ export async function loadContacts(
       sink.tally.rows++;
       batch.push(row);
       if (batch.length < BATCH_ROWS) continue;
-      if (parser === inlinePhoneParser && sink.tally.rows >= POOL_AFTER_ROWS) parser = (opts.phoneParser ?? createPhonePool)();
+      if (parser === inlinePhoneParser && sink.tally.rows >= POOL_AFTER_ROWS) parser = createPhonePool();
       stage();
       while (staged.length > MAX_STAGED) await sink.finish(staged.shift()!);
     }

@@ -78,6 +78,12 @@ describe('normaliseRow', () => {
     expect(row).toEqual({ ok: false, reason: `column "first_name" is longer than ${MAX_CELL_CHARS} characters` });
   });
 
+  it('keeps a column named __proto__ as an ordinary variable', () => {
+    const odd = columnLayout(['phone', '__proto__', 'constructor'], []);
+    const row = normaliseRow(['2128675309', 'a', 'b'], 2, odd, context);
+    expect(row.ok && JSON.stringify(row.contact.variables)).toBe('{"__proto__":"a","constructor":"b"}');
+  });
+
   it('stores injection strings and unicode verbatim', () => {
     const nasty = `=cmd|' /C calc'!A0 '); drop table contacts;-- <script>alert(1)</script> 👩‍⚕️ Zoë`;
     const row = normaliseRow(['2128675309', nasty, '', nasty], 3, layout, context);

@@ -99,7 +99,8 @@ export function normaliseRow(
   } else {
     zones = zonesForNumber(ctx.table, phone.e164, phone.callingCode, ctx.fallbackZone);
   }
-  const variables: Record<string, string> = {};
+  // No prototype: a column named "__proto__" is a variable like any other, not a prototype swap.
+  const variables = Object.create(null) as Record<string, string>;
   for (const v of layout.variables) variables[v.key] = fields[v.index]!;
   const name = layout.name >= 0 ? fields[layout.name]! : '';
   return {
