@@ -16,16 +16,18 @@ export interface NewAttempt {
 
 export async function createAttempts(trx: Db, attempts: readonly NewAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
+  // One statement (a data-modifying CTE): the attempts and their contacts' move commit as one write.
   await sql`
-    insert into attempts (id, org_id, campaign_id, batch_id, contact_id, attempt, status)
-    select id, org_id, campaign_id, batch_id, contact_id, attempt, 'queued'
-      from unnest(${attempts.map((a) => a.id)}::uuid[], ${attempts.map((a) => a.orgId)}::uuid[],
-                  ${attempts.map((a) => a.campaignId)}::uuid[], ${attempts.map((a) => a.batchId)}::uuid[],
-                  ${attempts.map((a) => a.contactId)}::bigint[], ${attempts.map((a) => a.attempt)}::int[])
-        as v(id, org_id, campaign_id, batch_id, contact_id, attempt)`.execute(trx);
-  await sql`
+    with created as (
+      insert into attempts (id, org_id, campaign_id, batch_id, contact_id, attempt, status)
+      select id, org_id, campaign_id, batch_id, contact_id, attempt, 'queued'
+        from unnest(${attempts.map((a) => a.id)}::uuid[], ${attempts.map((a) => a.orgId)}::uuid[],
+                    ${attempts.map((a) => a.campaignId)}::uuid[], ${attempts.map((a) => a.batchId)}::uuid[],
+                    ${attempts.map((a) => a.contactId)}::bigint[], ${attempts.map((a) => a.attempt)}::int[])
+          as v(id, org_id, campaign_id, batch_id, contact_id, attempt)
+      returning contact_id)
     update contacts set status = 'in_progress', attempts = attempts + 1, updated_at = now()
-     where id = any(${attempts.map((a) => a.contactId)}::bigint[])`.execute(trx);
+     where id in (select contact_id from created)`.execute(trx);
 }
 
 export async function rescheduleContacts(trx: Db, moves: readonly { contactId: string; at: Date }[]): Promise<void> {
