@@ -70,6 +70,15 @@ describe('csvRecords', () => {
     await expect(read(Buffer.alloc(2000, 'a'), 1000)).rejects.toThrow(PayloadTooLargeError);
   });
 
+  it('fails instead of waiting when the body closes before it ends', async () => {
+    const body = new Readable({ read() {} });
+    body.push('phone\n2128675309\n');
+    const run = async () => {
+      for await (const _ of csvRecords(body, { maxBytes: 1e6 })) body.destroy();
+    };
+    await expect(run()).rejects.toThrow('the upload ended before the file did');
+  });
+
   it('leaves the caller’s stream open when it fails', async () => {
     const body = Readable.from([Buffer.from('phone\n"open\n')]);
     const run = async () => {

@@ -19,7 +19,13 @@ export async function* csvRecords(body: Readable, opts: { maxBytes: number }): A
   // counted (csv-parse's own `info` costs an object copy per record and miscounts CRLF in quotes).
   const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true });
   const forwardBodyError = (err: Error) => guard.destroy(err);
+  // A client that hangs up may close the body without an error: without this the import would
+  // wait for the rest of the file forever, holding its transaction open.
+  const forwardEarlyClose = () => {
+    if (!body.readableEnded) guard.destroy(new ValidationError('the upload ended before the file did'));
+  };
   body.on('error', forwardBodyError);
+  body.on('close', forwardEarlyClose);
   guard.on('error', (err) => parser.destroy(err));
   body.pipe(guard).pipe(parser);
   const lines = new LineCounter();
@@ -34,6 +40,7 @@ export async function* csvRecords(body: Readable, opts: { maxBytes: number }): A
   } finally {
     body.unpipe(guard);
     body.off('error', forwardBodyError);
+    body.off('close', forwardEarlyClose);
     guard.destroy();
     parser.destroy();
   }
