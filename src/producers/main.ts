@@ -40,9 +40,13 @@ export async function startApi(
     url,
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A keep-alive socket turns idle only when its request ends: sweep until all are gone,
+      // rather than waiting out keepAliveTimeout.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), opts.closeTimeoutMs ?? 10_000);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       rt.log.info('api.closed');
     },

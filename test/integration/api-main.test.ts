@@ -64,6 +64,7 @@ describe('startApi', () => {
 });
 
 describe('/readyz', () => {
+  // The dead client refuses commands at once (no offline queue), so no check waits on the timeout.
   it('answers 503 naming the failed check when Redis is unreachable', async () => {
     const deadRedis = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
@@ -73,7 +74,7 @@ describe('/readyz', () => {
     });
     deadRedis.on('error', () => undefined);
     try {
-      const app = createApp({ ...rt, redis: deadRedis }, { readyCheckTimeoutMs: 300 });
+      const app = createApp({ ...rt, redis: deadRedis }, { readyCheckTimeoutMs: 10_000 });
       const res = await supertest(app).get('/readyz');
       expect(res.status).toBe(503);
       expect(res.body).toEqual({
