@@ -14,8 +14,8 @@ export interface DialStubOptions {
   /** How long a call lasts (ms); 0 completes at once. */
   holdMs?: number | (() => number);
   concurrency?: number;
-  /** Called as a job's processing starts (the benchmark measures refill latency from it). */
-  onActive?: (attemptId: string, at: number) => void;
+  /** Called once a job's attempt is claimed, with the instant its processing started (refill latency ends there). */
+  onActive?: (a: { orgId: string; batchId: string; attemptId: string }, startedAt: number) => void;
   /** Called just before a slot is released. */
   onRelease?: (a: { orgId: string; batchId: string; attemptId: string }, at: number) => void;
 }
@@ -63,7 +63,7 @@ export function startDialStub(rt: Runtime, opts: DialStubOptions = {}): DialStub
 
   const processor = async (job: { data: DialJob }) => {
     const attemptId = job.data.attemptId;
-    opts.onActive?.(attemptId, performance.now());
+    const startedAt = performance.now();
     const r = await sql<Claimed>`
       update attempts set status = 'dialing', started_at = now(), updated_at = now()
        where id = ${attemptId} and status = 'queued'
@@ -74,6 +74,7 @@ export function startDialStub(rt: Runtime, opts: DialStubOptions = {}): DialStub
       return;
     }
     const contactId = String(a.contact_id);
+    opts.onActive?.({ orgId: a.org_id, batchId: a.batch_id, attemptId }, startedAt);
     stub.dials.set(attemptId, (stub.dials.get(attemptId) ?? 0) + 1);
     stub.contactDials.set(contactId, (stub.contactDials.get(contactId) ?? 0) + 1);
     bump('org', a.org_id, 1, stub.maxOrg);
