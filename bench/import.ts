@@ -178,6 +178,25 @@ function cpuSpent(before: Map<number, number>, after: Map<number, number>): numb
   return total;
 }
 
+/** The measured part: importCsvBatch over the file, with its wall time, memory and CPU. */
+async function timedImport(db: Db, file: string) {
+  const campaign = await seedCampaign(db);
+  const pgBefore = await backendCpuSeconds(db);
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const meta = { name: 'bench', maxConcurrency: 10, startAt: null };
+  const report = await importCsvBatch(db, campaign, meta, createReadStream(file), { maxBytes: 1024 ** 3 });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    report,
+    seconds,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    nodeCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    postgresCpuSeconds: cpuSpent(pgBefore, await backendCpuSeconds(db)),
+  };
+}
+
 async function main(): Promise<void> {
   const rows = argRows();
   const file = join(tmpdir(), `outdial-bench-import-${process.pid}.csv`);
@@ -186,28 +205,18 @@ async function main(): Promise<void> {
   const { db } = createDb(database.url, { max: 4 });
   try {
     await migrateToLatest(db);
-    const campaign = await seedCampaign(db);
-    const pgBefore = await backendCpuSeconds(db);
-    const cpuBefore = process.cpuUsage();
-    const started = performance.now();
-    const report = await importCsvBatch(db, campaign, { name: 'bench', maxConcurrency: 10, startAt: null }, createReadStream(file), {
-      maxBytes: 1024 ** 3,
-    });
-    const seconds = (performance.now() - started) / 1000;
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    const cpu = process.cpuUsage(cpuBefore);
-    const pgCpuSeconds = cpuSpent(pgBefore, await backendCpuSeconds(db));
+    const run = await timedImport(db, file);
     const copySeconds = await bareCopy(database.url, file);
-    const floorSeconds = await contactsInsertFloor(database.url, report.batchId);
-    const { errors, ...counts } = report;
+    const floorSeconds = await contactsInsertFloor(database.url, run.report.batchId);
+    const { errors, ...counts } = run.report;
     console.log(JSON.stringify({ ...counts, firstErrors: errors.slice(0, 3) }));
     // Context for reading the figures on a shared machine: CPU of this process (main thread and
     // phone workers) and of its Postgres backends, the load average, and the contacts table's
     // own insert floor.
     console.log(
       JSON.stringify({
-        nodeCpuSeconds: round((cpu.user + cpu.system) / 1e6),
-        postgresCpuSeconds: round(pgCpuSeconds),
+        nodeCpuSeconds: round(run.nodeCpuSeconds),
+        postgresCpuSeconds: round(run.postgresCpuSeconds),
         loadAverage: loadavg().map(round),
         contactsInsertSelectSeconds: round(floorSeconds),
         bareCopySeconds: round(copySeconds),
@@ -216,11 +225,11 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         rows,
-        seconds: round(seconds),
-        rowsPerSec: Math.round(rows / seconds),
+        seconds: round(run.seconds),
+        rowsPerSec: Math.round(rows / run.seconds),
         copyRowsPerSec: Math.round(rows / copySeconds),
-        ratioToCopy: round(seconds / copySeconds),
-        peakRssMb: Math.round(peakRssMb),
+        ratioToCopy: round(run.seconds / copySeconds),
+        peakRssMb: Math.round(run.peakRssMb),
       }),
     );
   } finally {
