@@ -1,8 +1,13 @@
 // POST /v1/campaigns/:id/batches through the HTTP edge: JSON and streamed CSV bodies, the import
 // report, and file-level failures (size, encoding, columns, quoting) that leave no batch behind.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchCreate, loadClientConfig } from '../../src/producers/client/index.js';
 import { createApiHarness, type ApiHarness } from '../support/api.js';
 
 const MAX_UPLOAD = 20_000;
@@ -161,6 +166,29 @@ describe('CSV upload', () => {
     expect(result.status).toBe(413);
     expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'payload_too_large' } });
     expect(await batchCount()).toBe(before);
+  });
+  it('refuses an oversized file sent by the CLI client with 413, which the client reports', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outdial-import-'));
+    try {
+      const file = join(dir, 'big.csv');
+      await writeFile(file, `phone,first_name\n${'2025550101,Ann\n'.repeat(5000)}`);
+      const config = loadClientConfig({
+        OUTDIAL_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        OUTDIAL_API_KEY: org.apiKey,
+      });
+      const upload = batchCreate(
+        config,
+        { out: () => undefined, progress: new PassThrough() },
+        { campaignId, file, name: 'big', maxConcurrency: 1 },
+      );
+      await expect(upload).rejects.toMatchObject({
+        name: 'ApiError',
+        status: 413,
+        code: 'payload_too_large',
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
