@@ -8,6 +8,7 @@ import { migrateToLatest } from './core/db/migrate.js';
 import { onShutdown } from './core/health.js';
 import { createLogger } from './core/logger.js';
 import { createRuntime } from './core/runtime.js';
+import { registerClientCommands } from './producers/client/index.js';
 import { parseRoles, startRoles, type RoleName } from './roles.js';
 
 const program = new Command();
@@ -117,6 +118,8 @@ program
     const { runAmdCli } = await import('./agent/amd-cli.js');
     process.exitCode = await runAmdCli(files, (line) => console.log(line));
   });
+
+registerClientCommands(program);
 
 try {
   await program.parseAsync(process.argv);
