@@ -182,6 +182,7 @@ describe('batch lifecycle', () => {
     expect(row.started_at).toBeInstanceOf(Date);
     const events = await batchEvents(batch.id);
     expect(events.map((e) => [e.type, e.attemptId])).toEqual([['batch.started', null]]);
+    expect(events[0]?.data).toEqual({ orgId: org.id, from: 'draft', status: 'running', action: 'start' });
   });
 
   it('schedules a batch whose startAt is in the future, without announcing a start yet', async () => {

@@ -7,10 +7,11 @@ import { batchTransition } from '../../core/batch-lifecycle.js';
 import type { Db } from '../../core/db/client.js';
 import type { Batch } from '../../core/db/schema.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { EventType } from '../../core/domain.js';
+import type { BatchStatus, EventType } from '../../core/domain.js';
 
 export interface AppliedTransition {
   batch: Batch;
+  from: BatchStatus;
   event: EventType | null;
   cancelledContacts: number;
 }
@@ -54,6 +55,6 @@ export async function applyBatchAction(
         .executeTakeFirst();
       cancelledContacts = Number(res.numUpdatedRows);
     }
-    return { batch, event: t.event, cancelledContacts };
+    return { batch, from: t.from, event: t.event, cancelledContacts };
   });
 }

@@ -37,8 +37,10 @@ export function batchLifecycleRoutes({ rt, registry, now }: RouteDeps): Router {
       const { batch } = applied;
       if (applied.event) {
         const data = {
+          orgId: org.id,
+          from: applied.from,
           status: batch.status,
-          previous: action,
+          action,
           ...(action === 'cancel' ? { cancelledContacts: applied.cancelledContacts } : {}),
         };
         await emitCallEvent(rt.queues.callEvents, {
