@@ -63,6 +63,7 @@ async function quotas(deps: AdmissionDeps, batches: RunnableBatch[], cycle: numb
   const orgIds = [...new Set(batches.map((b) => b.orgId))];
   const active = await leases.active({ orgIds, batchIds: batches.map((b) => b.id) });
   if (!active.ready) return null;
+  for (const [orgId, n] of active.org) deps.metrics.activeCalls.set({ org: orgId }, n);
   const demands: BatchDemand[] = rotate(batches, cycle).map((b) => ({
     batchId: b.id,
     orgId: b.orgId,

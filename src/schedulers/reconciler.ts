@@ -48,7 +48,14 @@ async function requeueLostJobs(rt: Runtime, open: OpenAttempt[], graceMs: number
   let n = 0;
   for (const a of open.filter((x) => x.status === 'queued' && x.age_ms > graceMs)) {
     const job = await rt.queues.dial.getJob(a.id);
-    if (job) continue;
+    if (job) {
+      // A dial job that failed before claiming its attempt never dialled; the claim guard makes a retry safe.
+      if (await job.isFailed()) {
+        await job.retry('failed');
+        n++;
+      }
+      continue;
+    }
     await rt.queues.dial.add('dial', { attemptId: a.id }, { jobId: a.id });
     n++;
   }

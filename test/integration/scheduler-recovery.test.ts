@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { Worker } from 'bullmq';
+import { queueNames } from '../../src/core/queues.js';
 import { createSlotLeases } from '../../src/core/leases.js';
 import { startScheduler, type Scheduler } from '../../src/schedulers/main.js';
 import { startDialStub, type DialStub } from '../support/dial-stub.js';
@@ -70,6 +72,23 @@ describe('recovery', () => {
     await scheduler.reconcileNow();
     await waitFor(async () => (await rt.db.selectFrom('attempts').select('status').where('id', '=', id).executeTakeFirst())?.status === 'finished', {
       what: 'the re-enqueued attempt dialled',
+    });
+  });
+
+  it('retries a dial job that failed before its attempt was claimed', async () => {
+    const { org, campaign, batch, contacts } = await setup(1, 5, 5000);
+    await rt.db.updateTable('batches').set({ status: 'paused' }).where('id', '=', batch.id).execute();
+    const id = randomUUID();
+    await sql`insert into attempts (id, org_id, campaign_id, batch_id, contact_id, attempt, status, queued_at)
+              values (${id}, ${org.id}, ${campaign.id}, ${batch.id}, ${contacts[0]!.id}, 1, 'queued', now() - interval '1 minute')`.execute(rt.db);
+    const failing = new Worker(queueNames.dial, () => Promise.reject(new Error('database unavailable')), { connection: rt.redis, prefix: rt.prefix });
+    await rt.queues.dial.add('dial', { attemptId: id }, { jobId: id });
+    await waitFor(async () => (await rt.queues.dial.getJob(id))?.isFailed(), { what: 'the job to fail' });
+    await failing.close();
+    const { scheduler } = await start(0);
+    await scheduler.reconcileNow();
+    await waitFor(async () => (await rt.db.selectFrom('attempts').select('status').where('id', '=', id).executeTakeFirst())?.status === 'finished', {
+      what: 'the retried attempt dialled',
     });
   });
 
