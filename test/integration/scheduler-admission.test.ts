@@ -151,6 +151,25 @@ describe('admission', () => {
     expect(finished.map((e) => e.data)).toMatchObject([{ contactId: String(blocked!.id), outcome: 'dnc', isLastAttempt: true }]);
   });
 
+  it("paces admission to the campaign trunk's calls per second", async () => {
+    const cps = 15;
+    await rt.db.insertInto('trunks').values({ id: 'slow', cps, sip_trunk_id: null }).execute();
+    const { org } = await insertOrg(rt.db, { maxConcurrency: 100 });
+    const { campaign } = await insertCampaign(rt.db, org.id, { trunk: 'slow' });
+    const batch = await insertBatch(rt.db, org.id, campaign.id, { maxConcurrency: 100 });
+    await insertContacts(rt.db, org.id, batch.id, 45, { firstNumber: 7000 });
+    stub(0);
+    await scheduler();
+    await waitFor(allFinished(batch.id), { what: 'all contacts called', timeoutMs: 20_000 });
+    const times = (await attemptsOf(batch.id)).map((a) => a.queued_at.getTime()).sort((x, y) => x - y);
+    // A token bucket admits at most a burst (one second's worth) plus cps per second in any window.
+    for (const [i, t] of times.entries()) {
+      const within = times.slice(i).filter((u) => u - t < 1000).length;
+      expect(within).toBeLessThanOrEqual(2 * cps + 1);
+    }
+    expect((times.at(-1) ?? 0) - (times[0] ?? 0)).toBeGreaterThanOrEqual(((45 - cps) / cps) * 1000 - 200);
+  });
+
   it('starts a scheduled batch once its start time has passed, and not before', async () => {
     const { org } = await insertOrg(rt.db, { maxConcurrency: 5 });
     const { campaign } = await insertCampaign(rt.db, org.id);
