@@ -76,3 +76,26 @@ export async function diagnoseLostResults(db: Db, simCompleted: readonly string[
     examples: r.rows.slice(0, 5).map((x) => x.id),
   };
 }
+
+export interface StuckAttempts {
+  /** Attempts the reconciler closed as `failed` (reason "stuck"). */
+  stuck: number;
+  /** Of those, never placed on the Sim at all (the call was lost before the INVITE). */
+  neverPlaced: number;
+  /** Contacts that ended `finished` without a single placed call. */
+  finishedUncalled: number;
+}
+
+export async function diagnoseStuck(db: Db, placedAttemptIds: ReadonlySet<string>): Promise<StuckAttempts> {
+  const stuck = await db.selectFrom('attempts').select(['id']).where('outcome', '=', 'failed').where('sip_reason', '=', 'stuck').execute();
+  const finished = await sql<{ contact_id: string; ids: string[] }>`
+    select a.contact_id::text as contact_id, array_agg(a.id::text) as ids
+      from attempts a join contacts c on c.id = a.contact_id
+     where c.status = 'finished' and c.last_outcome is distinct from 'dnc'
+     group by a.contact_id`.execute(db);
+  return {
+    stuck: stuck.length,
+    neverPlaced: stuck.filter((a) => !placedAttemptIds.has(a.id)).length,
+    finishedUncalled: finished.rows.filter((r) => r.ids.every((id) => !placedAttemptIds.has(id))).length,
+  };
+}

@@ -28,7 +28,7 @@ const orgs = [
 
 export const shortForm: ChaosForm = {
   name: 'short',
-  contacts: 800,
+  contacts: 600,
   orgs,
   maxAttempts: 2,
   trunkCps: 200,
@@ -43,7 +43,7 @@ export const shortForm: ChaosForm = {
     receiverDownAtMs: [8_000, 30_000],
     receiverDownMs: 8_000,
   },
-  deadlineMs: 8 * 60_000,
+  deadlineMs: 10 * 60_000,
   simTimeScale: 0.1,
 };
 

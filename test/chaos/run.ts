@@ -16,7 +16,7 @@ import { freePort } from '../../src/demo/local-services.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver.js';
 import { readPlacedCallLogs } from '../../src/dialer/sim/placed-call-log.js';
 import { checkRun } from './checks.js';
-import { diagnoseLostResults, diagnoseMissingDeliveries } from './diagnose.js';
+import { diagnoseLostResults, diagnoseMissingDeliveries, diagnoseStuck } from './diagnose.js';
 import { faultSchedule, type Fault, type RoleName } from './fault-schedule.js';
 import { fullForm, shortForm, type ChaosForm } from './forms.js';
 import { startFleet, type ProcessFleet } from './processes.js';
@@ -334,9 +334,10 @@ async function main(): Promise<number> {
     // Nothing new is admitted or dialled, calls in flight end, then the sinks record what they sent.
     await fleet.stopAll(15_000, [['api', 'scheduler'], ['dialer'], ['sinks']]);
 
+    const calls = readPlacedCallLogs(callsDir);
     const verdict = await checkRun({
       db,
-      calls: readPlacedCallLogs(callsDir),
+      calls,
       processEvents: fleet.events,
       received: receiver.events,
       orgLimits: world.orgLimits,
@@ -348,6 +349,7 @@ async function main(): Promise<number> {
     const { notReceivedIds, simCompletedIds, ...details } = verdict.details;
     const missingDeliveries = await diagnoseMissingDeliveries(db, redis.url, PREFIX, notReceivedIds.slice(0, 10));
     const lostResults = await diagnoseLostResults(db, simCompletedIds);
+    const stuck = await diagnoseStuck(db, new Set(calls.filter((l) => l.k === 'start').map((l) => l.attemptId)));
     const c = faults.counts;
     console.log(
       JSON.stringify({
@@ -362,6 +364,7 @@ async function main(): Promise<number> {
           receiver: receiver.stats,
           ...details,
           lostResults,
+          stuck,
           missingDeliveries,
         },
       }),
