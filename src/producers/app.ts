@@ -75,6 +75,7 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   app.use(
     healthRoutes(
       rt,
+      registry,
       opts.readyCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: opts.readyCheckTimeoutMs },
     ),
   );

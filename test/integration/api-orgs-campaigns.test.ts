@@ -220,6 +220,8 @@ describe('authentication, limits and headers', () => {
       '/v1/webhooks',
       '/v1/webhooks/{id}/deliveries',
       '/v1/deliveries/{id}/replay',
+      '/healthz',
+      '/readyz',
     ]) {
       expect(paths).toContain(p);
     }

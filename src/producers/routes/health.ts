@@ -4,7 +4,9 @@
 import { Router } from 'express';
 import { sql } from 'kysely';
 import { migrationsCurrent } from '../../core/db/migrate.js';
+import { z } from 'zod';
 import type { Runtime } from '../../core/runtime.js';
+import { describeRoute, type OpenAPIRegistry } from '../openapi.js';
 
 async function bounded(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -18,8 +20,31 @@ async function bounded(check: () => Promise<boolean>, timeoutMs: number): Promis
   }
 }
 
-export function healthRoutes(rt: Runtime, opts: { checkTimeoutMs?: number } = {}): Router {
+const readySchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.object({ postgres: z.boolean(), redis: z.boolean(), migrations: z.boolean() }),
+});
+
+export function healthRoutes(
+  rt: Runtime,
+  registry: OpenAPIRegistry,
+  opts: { checkTimeoutMs?: number } = {},
+): Router {
   const ms = opts.checkTimeoutMs ?? 2000;
+  describeRoute(registry, {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness',
+    auth: 'none',
+    ok: { status: 200, schema: z.object({ status: z.literal('ok') }) },
+  });
+  describeRoute(registry, {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: Postgres, Redis and migrations (503 with the same body when not ready)',
+    auth: 'none',
+    ok: { status: 200, schema: readySchema },
+  });
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
