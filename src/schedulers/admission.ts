@@ -23,6 +23,8 @@ import { runnableBatches, type RunnableBatch } from './sql/runnable-batches.js';
 export const LEASE_MARGIN_MS = 60_000;
 /** A window that never opens again (within nextOpen's horizon) is looked at again after this long. */
 const NEVER_OPEN_RECHECK_MS = 24 * 3600_000;
+/** Extra rows a batch's claim may take beyond its quota, to reschedule closed-window contacts. */
+const SWEEP_MAX = 100;
 
 export interface AdmissionDeps {
   rt: Runtime;
@@ -93,21 +95,37 @@ interface Sorted {
   dnc: ClaimedContact[];
 }
 
-function sortClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, now: Date): Sorted {
+/**
+ * Each batch's claim reaches past its quota (see claimLimits) so that contacts whose window is
+ * closed (an import lands every contact due at once, day or night) are moved out of the way
+ * quickly; only `quota` open contacts per batch are admitted, the rest stay pending untouched.
+ */
+function sortClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, quota: Map<string, number>, now: Date): Sorted {
   const out: Sorted = { admit: [], moves: [], dnc: [] };
+  const admitted = new Map<string, number>();
   for (const c of claimed) {
     if (c.dnc) {
       out.dnc.push(c);
       continue;
     }
     const schedule = scheduleOf(byId.get(c.batchId)!);
-    if (isOpen(c.timezones, schedule, now)) out.admit.push(c);
-    else {
+    if (isOpen(c.timezones, schedule, now)) {
+      const n = admitted.get(c.batchId) ?? 0;
+      if (n < (quota.get(c.batchId) ?? 0)) {
+        out.admit.push(c);
+        admitted.set(c.batchId, n + 1);
+      }
+    } else {
       const at = nextOpen(c.timezones, schedule, now) ?? new Date(now.getTime() + NEVER_OPEN_RECHECK_MS);
       out.moves.push({ contactId: c.id, at });
     }
   }
   return out;
+}
+
+/** Rows to claim per batch: the quota, plus as many again (up to SWEEP_MAX) to move closed-window contacts on. */
+function claimLimits(quota: Map<string, number>, running: Set<string>): Map<string, number> {
+  return new Map([...quota].filter(([id, q]) => running.has(id) && q > 0).map(([id, q]) => [id, q + Math.min(q, SWEEP_MAX)]));
 }
 
 /** Takes leases for every batch in one pipelined round trip; returns the contacts that got one. */
@@ -164,8 +182,8 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
   try {
     await rt.db.transaction().execute(async (trx) => {
       const running = await lockRunningBatches(trx, [...quota.keys()]);
-      const claimed = await claimDueContacts(trx, new Map([...quota].filter(([id]) => running.has(id))));
-      sorted = sortClaims(claimed, byId, now);
+      const claimed = await claimDueContacts(trx, claimLimits(quota, running));
+      sorted = sortClaims(claimed, byId, quota, now);
       granted = await takeLeases(deps, sorted.admit, byId);
       await createAttempts(trx, granted.map(toAttempt));
       await rescheduleContacts(trx, sorted.moves);

@@ -133,6 +133,36 @@ describe('admission', () => {
     expect(after?.next_attempt_at?.getTime()).toBeGreaterThan(contact?.next_attempt_at?.getTime() ?? 0);
   });
 
+  it('moves a queue head of closed-window contacts aside and calls the open ones behind it', async () => {
+    // Open for two hours from this hour in UTC, hence closed six hours behind (Etc/GMT+6 is UTC−6).
+    const h = new Date().getUTCHours();
+    const clock = (x: number) => (x >= 24 ? '24:00' : `${String(x).padStart(2, '0')}:00`);
+    const ranges: [string, string][] = [[clock(h), clock(Math.min(24, h + 2))]];
+    if (h + 2 > 24) ranges.push(['00:00', clock(h + 2 - 24)]); // a run that crosses midnight stays open
+    const schedule = {
+      timezoneFallback: 'UTC',
+      weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ranges])),
+      quietHours: null,
+      allowQuietHours: true,
+      blackoutDates: [],
+    };
+    const { org } = await insertOrg(rt.db, { maxConcurrency: 5 });
+    const { campaign } = await insertCampaign(rt.db, org.id, { schedule });
+    const batch = await insertBatch(rt.db, org.id, campaign.id, { maxConcurrency: 2 });
+    const early = new Date(Date.now() - 3_600_000);
+    const closed = await insertContacts(rt.db, org.id, batch.id, 30, { firstNumber: 8000, timezones: ['Etc/GMT+6'], dueAt: early });
+    const open = await insertContacts(rt.db, org.id, batch.id, 2, { firstNumber: 8100, timezones: ['UTC'] });
+    stub(0);
+    await scheduler();
+    await waitFor(async () => (await contactsOf(batch.id)).filter((c) => c.status === 'finished').length === 2, {
+      what: 'the open contacts called',
+    });
+    const rows = await contactsOf(batch.id);
+    expect(rows.filter((c) => open.some((o) => o.id === c.id)).every((c) => c.status === 'finished')).toBe(true);
+    const moved = rows.filter((c) => closed.some((x) => x.id === c.id));
+    expect(moved.every((c) => c.status === 'pending' && (c.next_attempt_at?.getTime() ?? 0) > Date.now())).toBe(true);
+  });
+
   it('finishes a contact on the org DNC list as dnc at admission, without dialling it', async () => {
     const { org } = await insertOrg(rt.db, { maxConcurrency: 5 });
     const { campaign } = await insertCampaign(rt.db, org.id);
