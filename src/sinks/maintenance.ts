@@ -66,8 +66,11 @@ export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {
       if (job.name === 'sweep') {
         const r = await sweep(rt, opts.orphanAfterMs ?? 60_000);
         if (r.requeued > 0 || r.completed > 0) log.info(r, 'maintenance.swept');
-      } else if (job.name === 'retention' && opts.retention) {
-        log.info({ result: await opts.retention(rt) }, 'maintenance.retention');
+      } else if (job.name === 'retention') {
+        if (opts.retention) log.info({ result: await opts.retention(rt) }, 'maintenance.retention');
+      } else {
+        // This queue is the sinks' own; a job of another name would otherwise vanish unnoticed.
+        throw new Error(`unknown maintenance job ${JSON.stringify(job.name)}`);
       }
     },
     { connection: rt.redis, prefix: rt.prefix, concurrency: 1 },
