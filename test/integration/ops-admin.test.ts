@@ -5,9 +5,19 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminRouter } from '../../src/producers/admin/router.js';
 import { queueNames } from '../../src/core/queues.js';
+import { allQueues } from '../../src/core/queue-set.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
 const TOKEN = 'test-admin-token';
+
+/**
+ * Lets every queue finish connecting before the runtime closes: BullMQ drops a queue's listeners
+ * on close, so an initialisation still in flight then fails as an unhandled rejection.
+ */
+async function teardown(rt: TestRuntime): Promise<void> {
+  await Promise.all(allQueues(rt).map((q) => q.waitUntilReady()));
+  await rt.teardown();
+}
 
 function appFor(rt: TestRuntime, readOnly = false) {
   const app = express();
@@ -34,7 +44,7 @@ describe('Bull Board at /admin/queues', () => {
     app = appFor(rt);
   });
   afterAll(async () => {
-    await rt.teardown();
+    await teardown(rt);
   });
 
   it('redirects a browser without a session to the login form and answers the API with 401', async () => {
@@ -98,7 +108,7 @@ describe('Bull Board at /admin/queues', () => {
       const { agent, xsrf } = await signedIn(roApp);
       await agent.put('/admin/queues/api/queues/dial/pause').set('X-XSRF-TOKEN', xsrf).expect(403);
     } finally {
-      await roRt.teardown();
+      await teardown(roRt);
     }
   });
 
@@ -116,7 +126,27 @@ describe('Bull Board without OUTDIAL_ADMIN_TOKEN', () => {
       await request(appFor(rt)).get('/admin/queues/api/queues').expect(404);
       await request(appFor(rt)).post('/admin/queues/login').type('form').send({ username: 'admin', password: '' }).expect(404);
     } finally {
-      await rt.teardown();
+      await teardown(rt);
+    }
+  });
+});
+
+describe('the api app', () => {
+  it('mounts Bull Board behind the login and serves /metrics', async () => {
+    const { createApp } = await import('../../src/producers/app.js');
+    const rt = await createTestRuntime('ops_admin_app');
+    try {
+      const app = createApp(rt);
+      await request(app).get('/admin/queues/api/queues').expect(401);
+      await request(app).get('/admin/queues/').expect(302);
+      const { agent } = await signedIn(app);
+      await agent.get('/admin/queues/api/queues').expect(200);
+      const metrics = await request(app).get('/metrics').expect(200);
+      expect(metrics.text).toContain('outdial_calls_total');
+      const login = await request(app).get('/admin/queues/login').expect(200);
+      expect(login.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    } finally {
+      await teardown(rt);
     }
   });
 });

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { startRoleHttp, onShutdown, type ReadinessReport, type RoleHttp } from '../../src/core/health.js';
 import { outdialMetrics } from '../../src/core/metrics-catalog.js';
 import { queueNames } from '../../src/core/queues.js';
+import { allQueues } from '../../src/core/queue-set.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
@@ -27,6 +28,8 @@ describe('a role with Postgres and Redis up', () => {
   });
   afterAll(async () => {
     await http.close();
+    // BullMQ drops a queue's listeners on close; a connection still initialising would then fail unhandled.
+    await Promise.all(allQueues(rt).map((q) => q.waitUntilReady()));
     await rt.teardown();
   });
 
