@@ -28,6 +28,7 @@ import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type Pri
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ENCRYPTION_KEY = 'chaos-run-encryption-key-0123456789abcdef';
 const PREFIX = 'chaos';
+const WEBHOOK_GRACE_MS = 5 * 60_000;
 
 interface Options {
   form: ChaosForm;
@@ -304,6 +305,7 @@ async function main(): Promise<number> {
     const tracker = completedTracker();
     let lastSay = 0;
     let timedOut = false;
+    let settledAt: number | null = null;
     for (;;) {
       let progress: ContactProgress | null = null;
       let unseen = Number.POSITIVE_INFINITY;
@@ -317,6 +319,13 @@ async function main(): Promise<number> {
       const contactsDone = progress !== null && settled(progress);
       if (contactsDone) faults.stopKills();
       if (contactsDone && unseen === 0 && faults.oneOffsDone()) break;
+      settledAt = contactsDone ? (settledAt ?? Date.now()) : null;
+      // Webhook retries back off to about 80 s and the sweep runs every 30 s: five quiet minutes
+      // after the contacts settled, a delivery still missing is not coming.
+      if (settledAt !== null && faults.oneOffsDone() && Date.now() - settledAt > WEBHOOK_GRACE_MS) {
+        say(`contacts settled ${Math.round(WEBHOOK_GRACE_MS / 1000)} s ago; ${unseen} call.completed still not received, giving up on them`);
+        break;
+      }
       if (Date.now() - t0 > form.deadlineMs) {
         timedOut = true;
         say('deadline reached before every contact settled and every webhook arrived');
