@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { newCallEvent } from '../core/events.js';
-import type { SlotLeases } from '../core/leases.js';
+import type { HeldLease, SlotLeases } from '../core/leases.js';
 import type { Runtime } from '../core/runtime.js';
 import { LEASE_MARGIN_MS } from './admission.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
@@ -62,8 +62,12 @@ async function requeueLostJobs(rt: Runtime, open: OpenAttempt[], graceMs: number
   return n;
 }
 
-async function syncLeases(rt: Runtime, leases: SlotLeases, open: OpenAttempt[]) {
-  const held = await leases.held();
+/**
+ * `held` must be read before `open`: an attempt that finishes (and frees its slots) between the
+ * two reads is then simply absent from `open`, whereas the other order would see it open without
+ * a lease and "restore" a slot for a call that is over, holding it until the next pass.
+ */
+async function syncLeases(rt: Runtime, leases: SlotLeases, held: HeldLease[], open: OpenAttempt[]) {
   const heldIds = new Set(held.map((h) => h.attemptId));
   const openIds = new Set(open.map((a) => a.id));
   let restored = 0;
@@ -101,10 +105,11 @@ export async function reconcile(rt: Runtime, leases: SlotLeases, opts: { requeue
   // Read before the snapshot of open attempts: only a pass that began after Redis lost the marker
   // (and with it the leases) may declare the rebuilt lease sets complete.
   const wasReady = await leases.isReady();
+  const held = await leases.held();
   const open = await openAttempts(rt);
-  const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
-  const { restored, released } = await syncLeases(rt, leases, open);
+  const { restored, released } = await syncLeases(rt, leases, held, open);
   if (!wasReady) await leases.markReady();
+  const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
   const stuck = await failStuck(rt, open);
   await cancelWaitingContacts(rt.db);
   const done = await completeDrainedBatches(rt.db);
