@@ -1,10 +1,11 @@
 // Pure: LiveKit server webhooks → outdial call events. Rooms are named `call-<attemptId>`.
 // The callee leaving or the room finishing means the call is over; if the agent died without
-// its final `call.completed`, the attempt would stay open forever, so a close is synthesised,
-// marked `closeIfOpen` (record-event.ts drops it when the attempt already finished). Ids are
-// derived, so LiveKit's retries and the two triggers of one close collapse into one event.
+// its final `call.completed`, the attempt would stay open forever, so a close is synthesised:
+// one `call.completed {outcome: failed, reason: agent_lost}` marked `closeIfOpen` (record-event.ts
+// drops it when the attempt already finished). A separate synthetic `call.error` is not sent:
+// as its own job it could land after the close and be dropped, or not, depending on timing.
+// Ids are derived, so LiveKit's retries and the two triggers of one close collapse into one.
 import type { WebhookEvent } from 'livekit-server-sdk';
-import type { EventType } from '../core/domain.js';
 import type { CallEventJob } from '../core/queues.js';
 import { derivedId } from './ids.js';
 
@@ -35,21 +36,22 @@ export function mapLiveKitEvent(ev: WebhookEvent, now: Date = new Date()): Mappe
 
 function closeEvents(attemptId: string | null, at: Date, trigger: string): MappedEvent[] {
   if (!attemptId) return [];
-  const base = { attemptId, occurredAt: at.toISOString() };
-  const data = { closeIfOpen: true, reason: 'agent_lost', trigger, source: 'livekit' };
-  const make = (type: EventType, extra: Record<string, unknown>): MappedEvent => ({
-    event: {
-      ...base,
-      id: derivedId(`livekit:${attemptId}:close:${type}`),
-      type,
-      data: { ...data, ...extra },
+  const event: CallEventJob = {
+    id: derivedId(`livekit:${attemptId}:close:call.completed`),
+    type: 'call.completed',
+    attemptId,
+    occurredAt: at.toISOString(),
+    data: {
+      closeIfOpen: true,
+      outcome: 'failed',
+      durationMs: 0,
+      reason: 'agent_lost',
+      stage: 'agent',
+      trigger,
+      source: 'livekit',
     },
-    deferred: true,
-  });
-  return [
-    make('call.error', { stage: 'agent' }),
-    make('call.completed', { outcome: 'failed', durationMs: 0 }),
-  ];
+  };
+  return [{ event, deferred: true }];
 }
 
 function recordingEvent(ev: WebhookEvent, at: Date): MappedEvent[] {

@@ -148,11 +148,16 @@ describe('events from LiveKit', () => {
         .executeTakeFirst(),
     );
     expect(row.outcome).toBe('failed');
-    await waitFor(async () => (await eventsOf(rt.db, a.id)).length === 3, {
-      what: 'error, completed, contact event',
+    await waitFor(async () => (await eventsOf(rt.db, a.id)).length === 2, {
+      what: 'completed and contact event',
     });
-    const types = (await eventsOf(rt.db, a.id)).map((e) => e.type).sort();
-    expect(types).toEqual(['call.completed', 'call.error', 'contact.retry_scheduled'].sort());
+    const events = await eventsOf(rt.db, a.id);
+    expect(events.map((e) => e.type)).toEqual(['call.completed', 'contact.retry_scheduled']);
+    expect(events[0]?.data).toMatchObject({
+      outcome: 'failed',
+      reason: 'agent_lost',
+      trigger: 'callee_left',
+    });
   });
 
   it('leaves an attempt the agent finished untouched when the room ends afterwards', async () => {
