@@ -8,8 +8,11 @@ import { sql } from 'kysely';
 import { newCallEvent } from '../core/events.js';
 import type { HeldLease, SlotLeases } from '../core/leases.js';
 import type { Runtime } from '../core/runtime.js';
-import { LEASE_MARGIN_MS } from './admission.js';
+import { LEASE_MARGIN_MS, leaseTtlMs } from './admission.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
+
+/** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
+export const ORPHAN_LEASE_GRACE_MS = 60_000;
 
 export interface ReconcileResult {
   requeued: number;
@@ -76,20 +79,39 @@ async function syncLeases(rt: Runtime, leases: SlotLeases, held: HeldLease[], op
     restored += await leases.restore({ orgId: a.org_id, batchId: a.batch_id, attemptIds: [a.id], ttlMs: Math.max(1000, a.deadline_ms - a.age_ms) });
   }
   let released = 0;
-  for (const h of held.filter((x) => !openIds.has(x.attemptId))) {
-    // A lease with no open attempt is freed when the attempt is known finished, or once expired.
-    // A lease whose attempt row does not exist yet may belong to an admission still committing,
-    // so it is left to expire rather than freed early.
-    if (h.expiresAt <= Date.now() || (await attemptFinished(rt, h.attemptId))) {
+  const strays = held.filter((x) => !openIds.has(x.attemptId));
+  const facts = await strayFacts(rt, strays);
+  const now = Date.now();
+  for (const h of strays) {
+    // A lease with no open attempt is freed when it expired or its attempt is known finished. One
+    // whose attempt row does not exist may belong to an admission still committing, so it is kept,
+    // unless it was taken longer ago than any admission lasts (the scheduler died between taking
+    // the lease and committing): then it would otherwise hold the slot for a whole lease TTL.
+    const status = facts.status.get(h.attemptId);
+    const takenAt = h.expiresAt - (facts.ttl.get(h.batchId) ?? Infinity);
+    const orphaned = status === undefined && takenAt < now - ORPHAN_LEASE_GRACE_MS;
+    if (h.expiresAt <= now || status === 'finished' || orphaned) {
       released += await leases.releaseMany({ orgId: h.orgId, batchId: h.batchId, attemptIds: [h.attemptId] });
     }
   }
   return { restored, released };
 }
 
-async function attemptFinished(rt: Runtime, attemptId: string): Promise<boolean> {
-  const row = await rt.db.selectFrom('attempts').select('status').where('id', '=', attemptId).executeTakeFirst();
-  return row?.status === 'finished';
+/** The status of each stray lease's attempt (absent: no row) and the lease TTL of each batch, in two queries. */
+async function strayFacts(rt: Runtime, strays: HeldLease[]) {
+  if (strays.length === 0) return { status: new Map<string, string>(), ttl: new Map<string, number>() };
+  const [attempts, batches] = await Promise.all([
+    sql<{ id: string; status: string }>`
+      select id, status from attempts where id = any(${strays.map((h) => h.attemptId)}::uuid[])`.execute(rt.db),
+    sql<{ id: string; ring: number | null; max_call: number | null }>`
+      select b.id, (c.config->>'ringTimeoutSeconds')::int as ring, (c.config->>'maxCallSeconds')::int as max_call
+        from batches b join campaigns c on c.id = b.campaign_id
+       where b.id = any(${[...new Set(strays.map((h) => h.batchId))]}::uuid[])`.execute(rt.db),
+  ]);
+  return {
+    status: new Map(attempts.rows.map((a) => [a.id, a.status])),
+    ttl: new Map(batches.rows.map((b) => [b.id, leaseTtlMs({ ringTimeoutSeconds: b.ring ?? 30, maxCallSeconds: b.max_call ?? 300 })])),
+  };
 }
 
 async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {

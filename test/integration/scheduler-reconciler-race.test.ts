@@ -1,9 +1,12 @@
 // The reconciler compares leases in Redis with open attempts in Postgres while calls keep finishing.
-// A call that ends between its two reads must not get its slot "restored".
+// A call that ends between its two reads must not get its slot "restored"; a slot taken by an
+// admission that never committed must not be held for a whole lease TTL.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createSlotLeases, leaseKeys, type SlotLeases } from '../../src/core/leases.js';
-import { reconcile } from '../../src/schedulers/reconciler.js';
+import { leaseTtlMs } from '../../src/schedulers/admission.js';
+import { ORPHAN_LEASE_GRACE_MS, reconcile } from '../../src/schedulers/reconciler.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 
@@ -57,5 +60,27 @@ describe('reconciler', () => {
     expect(r.restored).toBe(0);
     expect(await rt.redis.zscore(leaseKeys(rt.keys).batch(batch.id), attempt.id)).toBeNull();
     expect((await base.active({ orgIds: [org.id], batchIds: [batch.id] })).batch.get(batch.id)).toBe(0);
+  });
+
+  it('frees a slot orphaned by a scheduler that died before committing its attempt, but not one still committing', async () => {
+    const { org } = await insertOrg(rt.db, { maxConcurrency: 5 });
+    const { campaign } = await insertCampaign(rt.db, org.id);
+    const batch = await insertBatch(rt.db, org.id, campaign.id);
+    const leases = createSlotLeases(rt.redis, rt.keys);
+    await leases.markReady();
+    const limits = { org: 5, batch: 5, system: 100 };
+    const ttl = leaseTtlMs({ ringTimeoutSeconds: 30, maxCallSeconds: 300 }); // the campaign defaults
+    const orphan = { orgId: org.id, batchId: batch.id, attemptId: randomUUID() };
+    const committing = { orgId: org.id, batchId: batch.id, attemptId: randomUUID() };
+    // A lease whose expiry says it was taken a little over the grace ago, and one taken just now.
+    await leases.acquire({ ...orphan, limits, ttlMs: ttl - ORPHAN_LEASE_GRACE_MS - 5_000 });
+    await leases.acquire({ ...committing, limits, ttlMs: ttl });
+
+    const r = await reconcile(rt, leases);
+
+    expect(r.released).toBe(1);
+    const batchSet = leaseKeys(rt.keys).batch(batch.id);
+    expect(await rt.redis.zscore(batchSet, orphan.attemptId)).toBeNull();
+    expect(await rt.redis.zscore(batchSet, committing.attemptId)).not.toBeNull();
   });
 });
