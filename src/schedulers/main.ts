@@ -138,6 +138,8 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
       clearInterval(reconcileTimer);
       await tickWorker.close();
       await running?.catch(() => 0); // a failing last cycle was already logged
+      // A reconcile pass in flight would otherwise go on over a runtime its owner is about to close.
+      await reconciling?.catch(() => undefined); // its failure was already logged
       sub.disconnect();
       log.info('scheduler.stopped');
     },
