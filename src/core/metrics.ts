@@ -5,7 +5,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createRegistry(opts: { defaultMetrics?: boolean } = {}): Registry {
   const registry = new Registry();
-  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'outdial_process_' });
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'outdial_' });
   return registry;
 }
 
