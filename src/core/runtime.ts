@@ -63,6 +63,11 @@ export function createRuntime(
     registry: opts.registry ?? createRegistry(),
     queues,
     async close() {
+      // Closing a queue whose connection is still starting rejects unhandled inside BullMQ: let
+      // each get ready first (bounded, since Redis may be the thing that is gone).
+      const ready = (q: Queue) =>
+        Promise.race([q.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.all(Object.values(queues).map(ready));
       await Promise.all(Object.values(queues).map((q: Queue) => q.close()));
       redis.disconnect();
       await db.destroy();
