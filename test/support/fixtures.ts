@@ -1,6 +1,6 @@
 // Direct inserts of orgs, campaigns, batches and contacts for tests of roles that start after
 // intake (schedulers, dialer, sinks). The API has its own tests; these skip it on purpose.
-import { campaignInputSchema, weekdays, type CampaignConfig, type CampaignInput, type Weekday } from '../../src/core/campaign.js';
+import { campaignInputSchema, weekdays, type CampaignConfig, type CampaignInput } from '../../src/core/campaign.js';
 import type { Db } from '../../src/core/db/client.js';
 import type { BatchStatus } from '../../src/core/domain.js';
 import { hashApiKey, newApiKey } from '../../src/core/secrets.js';
@@ -22,7 +22,7 @@ export async function insertOrg(db: Db, opts: { name?: string; maxConcurrency?: 
 
 export const alwaysOpenSchedule: NonNullable<CampaignInput['schedule']> = {
   timezoneFallback: 'UTC',
-  weekly: Object.fromEntries(weekdays.map((d) => [d, [['00:00', '24:00']]])) as Record<Weekday, [string, string][]>,
+  weekly: Object.fromEntries(weekdays.map((d) => [d, [['00:00', '24:00']]])),
   quietHours: null,
   allowQuietHours: true,
   blackoutDates: [],
