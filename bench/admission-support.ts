@@ -25,6 +25,7 @@ export interface BatchSpec {
   orgId: string;
   campaignId: string;
   limit: number;
+  contacts: number;
 }
 
 export interface OrgSpec {
@@ -129,18 +130,18 @@ export class CallObserver {
   }
 
   end(c: CallInfo): void {
+    // Only a release from a full org frees a slot that nothing else may take and that this org's
+    // next call must refill; releases as an org runs out of contacts would otherwise pile up and
+    // be paired with much later starts.
+    const full = (this.org.get(c.orgId) ?? 0) >= (this.limits.org.get(c.orgId) ?? Infinity);
     this.org.set(c.orgId, (this.org.get(c.orgId) ?? 1) - 1);
     this.batch.set(c.batchId, (this.batch.get(c.batchId) ?? 1) - 1);
     this.system -= 1;
     this.finished += 1;
+    if (!full) return;
     const pending = this.releases.get(c.orgId) ?? [];
     pending.push(performance.now());
     this.releases.set(c.orgId, pending);
-  }
-
-  /** Releases no later call could pair with (the org ran out of contacts) are not latencies. */
-  dropUnpaired(): void {
-    this.releases.clear();
   }
 }
 
@@ -274,7 +275,7 @@ export async function seedWorkload(
         insert into contacts (org_id, batch_id, phone, timezones, tz_source, line, next_attempt_at)
         select ${orgId}, ${batchId}, '+1202' || lpad(g::text, 7, '0'), '{UTC}', 'explicit', g, now() - interval '1 second'
           from generate_series(1, ${n}::int) g`.execute(db);
-      spec.batches.push({ id: batchId, orgId, campaignId, limit });
+      spec.batches.push({ id: batchId, orgId, campaignId, limit, contacts: n });
     }
     orgs.push(spec);
   }

@@ -277,7 +277,12 @@ const round = (x: number) => Math.round(x * 100) / 100;
 function fairness(r: PhaseResult): number {
   const org = [...r.orgs].sort((a, b) => a.limit - b.limit)[0]!;
   const starts = org.batches.map((b) => r.observer.startsByBatch.get(b.id) ?? []);
-  const until = Math.min(...starts.map((s) => s[s.length - 1] ?? 0));
+  // Up to the moment the first of them ran out of contacts (a batch never drained counts to the end).
+  const until = Math.min(
+    ...starts.map((s, i) =>
+      s.length >= (org.batches[i]?.contacts ?? 0) ? (s[s.length - 1] ?? 0) : Infinity,
+    ),
+  );
   const got = starts.map((s) => s.filter((t) => t <= until).length);
   return jainFairness(
     got,
@@ -337,7 +342,8 @@ async function runDesign(redisUrl: string, info: Redis, design: Design, halfHold
   log(`small: ${small.completed}/${small.contacts} in ${small.seconds}s, ${small.redisPeakMemoryMb} MB peak`);
   // Half load: hold each call so the slots turn over at half outdial's full-load rate.
   const holdMs = halfHoldMs ?? Math.round((SLOTS / (full.admissionsPerSec / 2)) * 1000);
-  const halfContacts = Math.max(2000, Math.min(20_000, Math.round((full.admissionsPerSec / 2) * 8)));
+  // Eight turns of every slot, so the steady state outweighs the ramp-up and the tail.
+  const halfContacts = SLOTS * 8;
   const half = await runPhase(redisUrl, info, design, halfContacts, holdMs);
   log(
     `half: ${half.completed}/${half.contacts} in ${half.seconds}s (${half.admissionsPerSec}/s, hold ${holdMs} ms)`,
