@@ -27,7 +27,9 @@ class SqlFileMigrationProvider implements MigrationProvider {
 }
 
 export function createMigrator(db: Db, dir = migrationsDir): Migrator {
-  return new Migrator({ db, provider: new SqlFileMigrationProvider(dir) });
+  // Numbers are ranged by owner (00xx core, 01xx producers, … 05xx sinks), so a later 01xx file may
+  // arrive after a 05xx one was applied: apply it rather than refuse to start.
+  return new Migrator({ db, provider: new SqlFileMigrationProvider(dir), allowUnorderedMigrations: true });
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
