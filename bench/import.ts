@@ -17,6 +17,7 @@ import { campaignInputSchema } from '../src/core/campaign.js';
 import { createDb, type Db } from '../src/core/db/client.js';
 import { migrateToLatest } from '../src/core/db/migrate.js';
 import { importCsvBatch } from '../src/producers/import/index.js';
+import { seededRandom } from '../src/core/random.js';
 
 const ADMIN_URL = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -25,18 +26,6 @@ function argRows(): number {
   const n = i >= 0 ? Number(process.argv[i + 1]) : 1_000_000;
   if (!Number.isInteger(n) || n < 1) throw new Error('--rows expects a positive integer');
   return n;
-}
-
-/** Deterministic (mulberry32): every run imports the same file. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // New York (Eastern), Chicago (Central), San Francisco (Pacific).
@@ -64,7 +53,7 @@ function phoneFor(rand: () => number): string {
 }
 
 function* csvLines(rows: number): Generator<string> {
-  const rand = prng(20_261_123);
+  const rand = seededRandom(20_261_123);
   yield 'phone,name,first_name,store,timezone\n';
   let buf = '';
   for (let i = 0; i < rows; i++) {

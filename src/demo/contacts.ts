@@ -3,20 +3,9 @@
 // any hour of any day) and a few where it is closed (they wait for their window).
 import { isOpen } from '../core/calling-window.js';
 import type { Schedule } from '../core/campaign.js';
+import { seededRandom } from '../core/random.js';
 
 const candidateZones = Intl.supportedValuesOf('timeZone').filter((z) => /^(America|Europe|Asia|Australia|Pacific|Africa)\//.test(z));
-
-/** Deterministic PRNG (mulberry32) so the same seed makes the same file. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function zonesByWindow(schedule: Schedule, at: Date): { open: string[]; closed: string[] } {
   const open: string[] = [];
@@ -42,7 +31,7 @@ export function generateContactsCsv(
   at: Date,
   opts: { seed?: number; closedShare?: number } = {},
 ): { csv: string; openZones: number } {
-  const rand = rng(opts.seed ?? 1);
+  const rand = seededRandom(opts.seed ?? 1);
   const { open, closed } = zonesByWindow(schedule, at);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const openSet = open.length > 0 ? open.slice(0, 6) : closed.slice(0, 1);

@@ -1,6 +1,7 @@
 // What happens on a simulated call, decided up front from (seed, attemptId) alone: the same seed
 // gives every attempt the same fate whatever order or concurrency the calls run in.
 import { createHash } from 'node:crypto';
+import { seededRandom } from '../../core/random.js';
 
 export interface SimOdds {
   human: number;
@@ -60,18 +61,6 @@ export interface SimScenario {
   voicemailMs: number;
 }
 
-/** mulberry32: small, fast, and good enough to spread outcomes; seeded per attempt. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pickFate(odds: SimOdds, r: number): SimFate {
   const entries = Object.entries(odds) as [SimFate, number][];
   const total = entries.reduce((sum, [, w]) => sum + Math.max(0, w), 0);
@@ -91,7 +80,7 @@ export function simScenario(
   durations: SimDurations,
 ): SimScenario {
   const digest = createHash('sha256').update(`${seed}:${attemptId}`).digest();
-  const random = mulberry32(digest.readUInt32LE(0));
+  const random = seededRandom(digest.readUInt32LE(0));
   const within = ([min, max]: MsRange): number => Math.round(min + random() * Math.max(0, max - min));
   return {
     fate: pickFate(odds, random()),

@@ -1,18 +1,9 @@
 // Deterministic synthetic audio for the AMD tests and the corpus generator: seeded noise,
 // tones, syllable-shaped bursts and music beds, as Float64 sample arrays in full-scale units
 // (±32767) that are summed and then converted once to Int16.
+import { seededRandom } from '../../../core/random.js';
 
-/** mulberry32: small, fast, good enough for test signals; the same seed gives the same audio. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 export const dbToAmplitude = (db: number): number => 32767 * 10 ** (db / 20);
 
