@@ -8,17 +8,8 @@ import type { Db } from '../src/core/db/client.js';
 import type { SlotLeases } from '../src/core/leases.js';
 import { alwaysOpenSchedule } from '../test/support/fixtures.js';
 
-/** A seeded PRNG (mulberry32), so a run's limits are the same every time. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded PRNG lives in core; re-exported so a run's limits are the same every time.
+export { seededRandom } from '../src/core/random.js';
 
 export interface BatchSpec {
   id: string;
