@@ -40,7 +40,8 @@ export function stableUuid(text: string): string {
 async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   const r = await sql<OpenAttempt>`
     select a.id, a.org_id, a.batch_id, a.status,
-           (extract(epoch from now() - a.queued_at) * 1000)::bigint as age_ms,
+           -- from the start of dialling once it began: a call that waited in the dial queue is not stuck
+           (extract(epoch from now() - coalesce(a.started_at, a.queued_at)) * 1000)::bigint as age_ms,
            (((c.config->>'ringTimeoutSeconds')::int + (c.config->>'maxCallSeconds')::int) * 1000 + ${LEASE_MARGIN_MS})::bigint as deadline_ms
       from attempts a join campaigns c on c.id = a.campaign_id
      where a.status <> 'finished'`.execute(rt.db);

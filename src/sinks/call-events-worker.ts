@@ -64,7 +64,14 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
         );
       }
     },
-    { connection: rt.redis, prefix: rt.prefix, concurrency: opts.concurrency ?? 64 },
+    {
+      connection: rt.redis,
+      prefix: rt.prefix,
+      concurrency: opts.concurrency ?? 64,
+      // A job held by a killed process comes back as stalled; BullMQ's default (1) fails it for good
+      // on the second stall and its event or delivery is lost. Safe to retry: both are idempotent by id.
+      maxStalledCount: 1000,
+    },
   );
   worker.on('failed', (job, err) =>
     ctx.log.warn({ jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'event.failed'),

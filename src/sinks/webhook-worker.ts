@@ -93,7 +93,14 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
       const d = await claims.add(webhookJobSchema.parse(job.data).deliveryId);
       if (d) await deliver(ctx, d);
     },
-    { connection: rt.redis, prefix: rt.prefix, concurrency: opts.concurrency ?? 64 },
+    {
+      connection: rt.redis,
+      prefix: rt.prefix,
+      concurrency: opts.concurrency ?? 64,
+      // A job held by a killed process comes back as stalled; BullMQ's default (1) fails it for good
+      // on the second stall and its event or delivery is lost. Safe to retry: both are idempotent by id.
+      maxStalledCount: 1000,
+    },
   );
   worker.on('error', (err) => ctx.log.warn({ err: err.message }, 'worker.error'));
   worker.on('closed', () => {

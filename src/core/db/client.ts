@@ -15,6 +15,9 @@ export function createDb(url: string, opts: { max?: number } = {}): { db: Db; po
   // A pool error (e.g. Postgres restarted under an idle client) must not crash the process:
   // the next query gets a fresh connection.
   pool.on('error', () => undefined);
+  // The same for a client busy with a query when Postgres goes away: that query fails on its own,
+  // but an 'error' event without a listener would take the whole process down.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool };
 }
