@@ -32,17 +32,8 @@ export type Fault =
   | { at: number; kind: 'pg_restart'; downMs: number }
   | { at: number; kind: 'receiver_down'; downMs: number };
 
-/** mulberry32: a small seeded generator, uniform on [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../src/core/random.js';
+import { seededRandom } from '../../src/core/random.js';
 
 function within(random: () => number, [min, max]: MsWindow): number {
   return Math.round(min + random() * Math.max(0, max - min));
