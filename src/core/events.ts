@@ -1,7 +1,12 @@
 // Building and emitting call events. Every role that observes something about a call sends it
 // to the `call-events` queue; sinks are the only writer of call_events and attempt outcomes.
-import { randomUUID } from 'node:crypto';
-import type { Queue } from 'bullmq';
+// A role with the database writes the event to the outbox first (`emitDurably`, or `writeOutbox`
+// inside its own transaction), so an event Redis loses before the sinks record it is queued
+// again by the reconciler. The agent, which has no database, queues only (`emitCallEvent`).
+import { createHash, randomUUID } from 'node:crypto';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.js';
 import type { EventType } from './domain.js';
 import { callEventJobSchema, type CallEventJob } from './queues.js';
 
@@ -14,10 +19,65 @@ export function newCallEvent(
   return { id: randomUUID(), type, attemptId, occurredAt: occurredAt.toISOString(), data };
 }
 
-/** Adds the event with jobId = event id, so a retried emit never duplicates it. */
+/** A stable uuid from text, so the same fact always yields the same event id (deduped everywhere). */
+export function stableUuid(text: string): string {
+  const h = createHash('sha256').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A job that failed for a passing reason (Postgres restarting) is tried again. */
+const eventJobOptions = { attempts: 10, backoff: { type: 'exponential', delay: 500 } } as const satisfies JobsOptions;
+
+/** Queues events with jobId = event id, so a retried emit never duplicates one. */
+export async function queueCallEvents(queue: Queue<CallEventJob>, events: readonly CallEventJob[]): Promise<void> {
+  if (events.length === 0) return;
+  await queue.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { ...eventJobOptions, jobId: e.id } })));
+}
+
+/** Queues one event (no outbox: for a role without the database). */
 export async function emitCallEvent(queue: Queue<CallEventJob>, event: CallEventJob): Promise<void> {
-  const valid = callEventJobSchema.parse(event);
-  await queue.add(valid.type, valid, { jobId: valid.id, attempts: 10, backoff: { type: 'exponential', delay: 500 } });
+  await queueCallEvents(queue, [callEventJobSchema.parse(event)]);
+}
+
+/** Writes events to the outbox; given a transaction, they commit (or not) with the change they report. */
+export async function writeOutbox(db: Kysely<Database>, events: readonly CallEventJob[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('event_outbox')
+    .values(events.map((e) => ({ id: e.id, event: JSON.stringify(e) })))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+/** Waits between outbox tries while Postgres is away (a restart or failover takes seconds). */
+const OUTBOX_RETRY_MS = [250, 500, 1000, 2000, 4000] as const;
+
+/**
+ * Outbox first, then the queue: once this returns with `outbox: true`, the event survives a Redis
+ * loss. If Postgres stays away through every try, the event is queued anyway (as the agent's are)
+ * and `outbox: false` says so: a late event beats a lost one.
+ */
+export async function emitDurably(
+  db: Kysely<Database>,
+  queue: Queue<CallEventJob>,
+  events: readonly CallEventJob[],
+  retryMs: readonly number[] = OUTBOX_RETRY_MS,
+): Promise<{ outbox: boolean; error?: Error }> {
+  const valid = events.map((e) => callEventJobSchema.parse(e));
+  let error: Error | undefined;
+  for (let i = 0; i <= retryMs.length; i++) {
+    try {
+      await writeOutbox(db, valid);
+      error = undefined;
+      break;
+    } catch (err) {
+      error = err as Error;
+      const wait = retryMs[i];
+      if (wait !== undefined) await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+  await queueCallEvents(queue, valid);
+  return error ? { outbox: false, error } : { outbox: true };
 }
 
 /** The webhook body (contract): what downstream systems receive and verify. */

@@ -59,6 +59,12 @@ export interface TrunkBuckets {
   refund(trunkId: string, cps: number, count: number): Promise<void>;
 }
 
+/**
+ * Lease time beyond ring + max call: a slow final event never frees a live call's slot, and a
+ * dial job may wait this long in the queue (the dialer refuses an attempt queued longer ago).
+ */
+export const LEASE_MARGIN_MS = 60_000;
+
 type Keys = ReturnType<typeof keyspace>;
 type Arg = string | number;
 

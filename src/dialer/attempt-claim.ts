@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Database } from '../core/db/schema.js';
+import { LEASE_MARGIN_MS } from '../core/leases.js';
 import { roomNameFor } from './call-metadata.js';
 
 export interface ClaimedAttempt {
@@ -41,6 +42,10 @@ export async function claimAttemptForDial(
         .where('status', '=', 'queued')
         // A cancelled batch's queued attempts are never dialled (calls already dialling finish).
         .where(sql<boolean>`not exists (select 1 from batches b where b.id = attempts.batch_id and b.status = 'cancelled')`)
+        // The slot leases taken at admission last ring + max call + LEASE_MARGIN_MS: dialled within
+        // the margin, the whole call is covered; later, the slots may be gone and the call would
+        // run outside the limits.
+        .where(sql<boolean>`queued_at > now() - make_interval(secs => ${LEASE_MARGIN_MS / 1000})`)
         .returning(['id', 'org_id', 'campaign_id', 'batch_id', 'contact_id', 'attempt', 'room_name']),
     )
     .selectFrom('claimed')
@@ -78,13 +83,22 @@ export async function claimAttemptForDial(
   };
 }
 
-/** True when the attempt is still queued but its batch was cancelled: it will never be claimed. */
-export async function queuedInCancelledBatch(db: Kysely<Database>, attemptId: string): Promise<boolean> {
+/**
+ * Why a still-queued attempt will never be claimed: its batch was cancelled, or it waited in the
+ * dial queue past the lease margin. Null when it is not queued (already claimed or finished).
+ */
+export async function unclaimable(db: Kysely<Database>, attemptId: string): Promise<'cancelled' | 'expired' | null> {
   const row = await db
     .selectFrom('attempts')
     .innerJoin('batches', 'batches.id', 'attempts.batch_id')
-    .select(['attempts.status as attemptStatus', 'batches.status as batchStatus'])
+    .select([
+      'attempts.status as attemptStatus',
+      'batches.status as batchStatus',
+      sql<boolean>`attempts.queued_at <= now() - make_interval(secs => ${LEASE_MARGIN_MS / 1000})`.as('expired'),
+    ])
     .where('attempts.id', '=', attemptId)
     .executeTakeFirst();
-  return row?.attemptStatus === 'queued' && row.batchStatus === 'cancelled';
+  if (row?.attemptStatus !== 'queued') return null;
+  if (row.batchStatus === 'cancelled') return 'cancelled';
+  return row.expired ? 'expired' : null;
 }

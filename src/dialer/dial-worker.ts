@@ -5,10 +5,10 @@ import { UnrecoverableError, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { campaignInputSchema } from '../core/campaign.js';
 import type { Database } from '../core/db/schema.js';
-import { emitCallEvent, newCallEvent } from '../core/events.js';
+import { emitDurably, newCallEvent, stableUuid } from '../core/events.js';
 import { maskPhone, type Logger } from '../core/logger.js';
 import { dialJobSchema, type CallEventJob } from '../core/queues.js';
-import { claimAttemptForDial, queuedInCancelledBatch, type ClaimedAttempt } from './attempt-claim.js';
+import { claimAttemptForDial, unclaimable, type ClaimedAttempt } from './attempt-claim.js';
 import type { DialMetrics } from './dial-metrics.js';
 import type { CallEvents, DialRequest, Telephony } from './telephony.js';
 
@@ -25,6 +25,14 @@ export type DialJobResult =
   | { status: 'answered' }
   | { status: 'failed'; outcome: string };
 
+/** Emits through the outbox; an event that could only be queued (Postgres away) is logged. */
+async function emitLogged(deps: DialProcessorDeps, events: CallEventJob[]): Promise<void> {
+  const r = await emitDurably(deps.db, deps.callEvents, events);
+  if (!r.outbox) {
+    deps.log.warn({ eventIds: events.map((e) => e.id), err: r.error?.message }, 'event.outbox_unavailable');
+  }
+}
+
 /** Binds events to the attempt and times the dial: INVITE sent, then answered or failed. */
 function callEventsFor(deps: DialProcessorDeps, attemptId: string, startedAt: number): CallEvents {
   const elapsed = (): number => (performance.now() - startedAt) / 1000;
@@ -36,7 +44,7 @@ function callEventsFor(deps: DialProcessorDeps, attemptId: string, startedAt: nu
         settled = true;
         deps.metrics.dialSetup(elapsed());
       }
-      return emitCallEvent(deps.callEvents, newCallEvent(type, attemptId, data));
+      return emitLogged(deps, [newCallEvent(type, attemptId, data)]);
     },
     ringing: () => {
       if (rang) return;
@@ -72,12 +80,18 @@ export function createDialProcessor(deps: DialProcessorDeps): (data: unknown) =>
 
     const claimed = await claimAttemptForDial(deps.db, attemptId);
     if (!claimed) {
-      if (await queuedInCancelledBatch(deps.db, attemptId)) {
-        // Finish it through the sinks like any other attempt, so the contact is settled too.
-        await emitCallEvent(
-          deps.callEvents,
-          newCallEvent('call.failed', attemptId, { outcome: 'cancelled', sipStatus: null, reason: 'batch cancelled' }),
-        );
+      const why = await unclaimable(deps.db, attemptId);
+      if (why) {
+        // Finish it through the sinks like any other attempt, so the contact is settled too (an
+        // expired one by the retry policy, as a failed try). The id is stable: a redelivered job
+        // emits the same event, which the sinks record once.
+        const data =
+          why === 'cancelled'
+            ? { outcome: 'cancelled', sipStatus: null, reason: 'batch cancelled' }
+            : { outcome: 'failed', sipStatus: null, reason: 'waited in the dial queue past the lease margin' };
+        await emitLogged(deps, [
+          { ...newCallEvent('call.failed', attemptId, data), id: stableUuid(`unclaimable:${attemptId}`) },
+        ]);
       }
       deps.log.info({ attemptId }, 'dial.skipped_not_queued');
       return { status: 'skipped', reason: 'not_queued' };

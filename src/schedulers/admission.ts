@@ -9,8 +9,9 @@ import { sql } from 'kysely';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
 import type { Db } from '../core/db/client.js';
-import { newCallEvent } from '../core/events.js';
-import { pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
+import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
+import type { CallEventJob } from '../core/queues.js';
+import { LEASE_MARGIN_MS, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
@@ -19,8 +20,6 @@ import { activateDueBatches } from './sql/batch-status.js';
 import { claimDueContacts, lockRunningBatches, type ClaimedContact } from './sql/claim-contacts.js';
 import { runnableBatches, type RunnableBatch } from './sql/runnable-batches.js';
 
-/** Extra lease time beyond ring + max call, so a slow final event never frees a live call's slot. */
-export const LEASE_MARGIN_MS = 60_000;
 /** A window that never opens again (within nextOpen's horizon) is looked at again after this long. */
 const NEVER_OPEN_RECHECK_MS = 24 * 3600_000;
 /** Extra rows a batch's claim may take beyond its quota, to reschedule closed-window contacts. */
@@ -148,21 +147,30 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
     return { b, contacts, ids };
   });
   const replies = (await pipeline.exec()) ?? [];
-  plans.forEach(({ b, contacts, ids }, i) => {
+  let failure: Error | null = null;
+  for (const [i, { b, contacts, ids }] of plans.entries()) {
     const [err, got] = replies[i] ?? [new Error('lease pipeline returned no reply'), 0];
-    if (err) throw err;
-    for (let j = 0; j < Number(got); j++) granted.push({ contact: contacts[j]!, attemptId: ids[j]!, batch: b });
-  });
+    if (err) failure ??= err;
+    else for (let j = 0; j < Number(got); j++) granted.push({ contact: contacts[j]!, attemptId: ids[j]!, batch: b });
+  }
+  if (failure) {
+    // Some batches got their slots and others did not: give back what was taken, then fail the cycle.
+    for (const g of granted) await deps.leases.release({ orgId: g.batch.orgId, batchId: g.batch.id, attemptId: g.attemptId }).catch(() => undefined);
+    throw failure;
+  }
   return granted;
 }
 
 /** scheduled → running for batches whose start has come, each announced once (`batch.started`). */
 export async function activateBatches(rt: Runtime): Promise<number> {
-  const started = await activateDueBatches(rt.db);
-  for (const b of started) {
-    await rt.queues.callEvents.add('batch.started', { ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id });
-  }
-  return started.length;
+  const events = await rt.db.transaction().execute(async (trx) => {
+    const started = await activateDueBatches(trx);
+    const evs = started.map((b) => ({ ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id }));
+    await writeOutbox(trx, evs);
+    return evs;
+  });
+  await queueCallEvents(rt.queues.callEvents, events);
+  return events.length;
 }
 
 export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<CycleResult> {
@@ -179,6 +187,8 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
 
   let granted: Awaited<ReturnType<typeof takeLeases>> = [];
   let sorted: Sorted = { admit: [], moves: [], dnc: [] };
+  let events: CallEventJob[] = [];
+  let committing = false;
   try {
     await rt.db.transaction().execute(async (trx) => {
       const running = await lockRunningBatches(trx, [...quota.keys()]);
@@ -188,13 +198,22 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
       await createAttempts(trx, granted.map(toAttempt));
       await rescheduleContacts(trx, sorted.moves);
       await finishDncContacts(trx, sorted.dnc.map((c) => c.id));
+      // The events commit with the attempts they announce (outbox), so a Redis loss cannot drop them.
+      events = admissionEvents(granted, sorted.dnc, byId, now);
+      await writeOutbox(trx, events);
+      committing = true;
     });
   } catch (err) {
-    // The attempts were never committed: give their slots back at once instead of at expiry.
-    for (const g of granted) await deps.leases.release({ orgId: g.batch.orgId, batchId: g.batch.id, attemptId: g.attemptId }).catch(() => undefined);
+    // Failed before COMMIT: the attempts were never committed, so their slots go back at once
+    // instead of at expiry. Failed in COMMIT (the connection dropped): the attempts may exist,
+    // so the slots are kept; the reconciler frees them if no attempt row shows up within
+    // ORPHAN_LEASE_GRACE_MS, and keeps them for the calls otherwise.
+    if (!committing) {
+      for (const g of granted) await deps.leases.release({ orgId: g.batch.orgId, batchId: g.batch.id, attemptId: g.attemptId }).catch(() => undefined);
+    }
     throw err;
   }
-  await Promise.all([refundTokens(deps, tokens, perTrunk, granted), enqueue(deps, granted, sorted.dnc, byId, now)]);
+  await Promise.all([refundTokens(deps, tokens, perTrunk, granted), enqueue(deps, granted, events, now)]);
   return { admitted: granted.length, rescheduled: sorted.moves.length, dnc: sorted.dnc.length, tokenLimited, leasesReady: true };
 }
 
@@ -220,25 +239,16 @@ async function refundTokens(
   await Promise.all([...tokens].map(([trunk, n]) => deps.buckets.refund(trunk, perTrunk.get(trunk)!.cps, n - (used.get(trunk) ?? 0))));
 }
 
-/** After commit: dial jobs and audit events. If Redis fails here the reconciler re-enqueues from Postgres. */
-async function enqueue(
-  deps: AdmissionDeps,
-  granted: { contact: ClaimedContact; attemptId: string; batch: RunnableBatch }[],
+/** `call.queued` for each admitted contact and `contact.finished` for each found on the DNC list. */
+function admissionEvents(
+  granted: { contact: ClaimedContact; attemptId: string }[],
   dnc: ClaimedContact[],
   byId: Map<string, RunnableBatch>,
   now: Date,
-) {
-  const { rt, metrics } = deps;
-  if (granted.length > 0) {
-    const events = granted.map((g) => newCallEvent('call.queued', g.attemptId, { attempt: g.contact.attempts + 1 }, now));
-    await Promise.all([
-      rt.queues.dial.addBulk(granted.map((g) => ({ name: 'dial', data: { attemptId: g.attemptId }, opts: { jobId: g.attemptId } }))),
-      rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } }))),
-    ]);
-    for (const g of granted) metrics.admissionLatency.observe(Math.max(0, (now.getTime() - g.contact.nextAttemptAt.getTime()) / 1000));
-  }
-  if (dnc.length > 0) {
-    const events = dnc.map((c) => ({
+): CallEventJob[] {
+  return [
+    ...granted.map((g) => newCallEvent('call.queued', g.attemptId, { attempt: g.contact.attempts + 1 }, now)),
+    ...dnc.map((c) => ({
       ...newCallEvent('contact.finished', null, {
         contactId: c.id,
         outcome: 'dnc',
@@ -246,10 +256,26 @@ async function enqueue(
         maxAttempts: byId.get(c.batchId)!.maxAttempts,
         isLastAttempt: true,
       }),
-      batchId: byId.get(c.batchId)!.id,
-    }));
-    await rt.queues.callEvents.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { jobId: e.id } })));
-  }
+      batchId: c.batchId,
+    })),
+  ];
+}
+
+/** After commit: dial jobs and the events. If Redis fails here the reconciler re-enqueues from Postgres. */
+async function enqueue(
+  deps: AdmissionDeps,
+  granted: { contact: ClaimedContact; attemptId: string }[],
+  events: CallEventJob[],
+  now: Date,
+) {
+  const { rt, metrics } = deps;
+  await Promise.all([
+    granted.length === 0
+      ? undefined
+      : rt.queues.dial.addBulk(granted.map((g) => ({ name: 'dial', data: { attemptId: g.attemptId }, opts: { jobId: g.attemptId } }))),
+    queueCallEvents(rt.queues.callEvents, events),
+  ]);
+  for (const g of granted) metrics.admissionLatency.observe(Math.max(0, (now.getTime() - g.contact.nextAttemptAt.getTime()) / 1000));
 }
 
 /** Contacts due now in running batches (tests and the reconciler's idle check). */

@@ -18,6 +18,8 @@ export interface SchedulerOptions {
   reconcileMs?: number;
   /** Queued attempts older than this without a dial job are re-enqueued (default 2000 ms). */
   requeueGraceMs?: number;
+  /** Outbox events not recorded after this long are queued again (default 15 s). */
+  outboxResendAfterMs?: number;
   now?: () => Date;
 }
 
@@ -88,11 +90,15 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
     await activateBatches(rt);
     await kick();
   };
+  const reconcileOpts = {
+    ...(opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs }),
+    ...(opts.outboxResendAfterMs === undefined ? {} : { outboxResendAfterMs: opts.outboxResendAfterMs }),
+  };
   let reconciling: Promise<void> | null = null;
   const reconcileOnce = (): Promise<void> => {
-    reconciling ??= reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs })
+    reconciling ??= reconcile(rt, leases, reconcileOpts)
       .then(async (r) => {
-        if (r.requeued + r.restored + r.released + r.stuck + r.completed > 0) log.info(r, 'scheduler.reconciled');
+        if (Object.values(r).some((n) => n > 0)) log.info(r, 'scheduler.reconciled');
         await upsertTick(); // the tick's job scheduler is lost with Redis; put it back
       })
       .finally(() => {
@@ -130,7 +136,7 @@ export async function startScheduler(rt: Runtime, opts: SchedulerOptions = {}): 
 
   return {
     kick,
-    reconcileNow: () => reconcile(rt, leases, opts.requeueGraceMs === undefined ? {} : { requeueGraceMs: opts.requeueGraceMs }),
+    reconcileNow: () => reconcile(rt, leases, reconcileOpts),
     async close() {
       closed = true;
       clearInterval(fallback);

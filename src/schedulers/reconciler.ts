@@ -2,13 +2,14 @@
 // number of scheduler processes: re-enqueues `queued` attempts whose dial job is gone, restores
 // the leases of open attempts after Redis lost them, frees leases whose attempt is finished,
 // fails attempts stuck past their deadline (the sinks' retry policy decides what follows), and
-// settles batch status (cancelled contacts, completed batches).
-import { createHash } from 'node:crypto';
+// settles batch status (cancelled contacts, completed batches), and queues again the outbox's
+// events that the sinks have not recorded after a while (their job was lost with Redis).
 import { sql } from 'kysely';
-import { newCallEvent } from '../core/events.js';
-import type { HeldLease, SlotLeases } from '../core/leases.js';
+import { callEventJobSchema } from '../core/queues.js';
+import { newCallEvent, queueCallEvents, stableUuid } from '../core/events.js';
+import { LEASE_MARGIN_MS, type HeldLease, type SlotLeases } from '../core/leases.js';
 import type { Runtime } from '../core/runtime.js';
-import { LEASE_MARGIN_MS, leaseTtlMs } from './admission.js';
+import { leaseTtlMs } from './admission.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
 
 /** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
@@ -20,7 +21,12 @@ export interface ReconcileResult {
   released: number;
   stuck: number;
   completed: number;
+  resent: number;
 }
+
+/** An outbox row this old is an event whose job was lost: the sinks record a live one within a second or two. */
+export const OUTBOX_RESEND_AFTER_MS = 15_000;
+const OUTBOX_PAGE = 1000;
 
 interface OpenAttempt {
   id: string;
@@ -31,11 +37,6 @@ interface OpenAttempt {
   deadline_ms: number;
 }
 
-/** A stable uuid from text, so the same stuck attempt always yields the same event id (deduped everywhere). */
-export function stableUuid(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   const r = await sql<OpenAttempt>`
@@ -124,7 +125,46 @@ async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
   return stuck.length;
 }
 
-export async function reconcile(rt: Runtime, leases: SlotLeases, opts: { requeueGraceMs?: number } = {}): Promise<ReconcileResult> {
+/**
+ * Queues again the outbox rows older than `afterMs`, oldest first: an absent job is added (same id),
+ * a failed one retried; one still waiting or running is left alone. Safe from any number of
+ * schedulers at once: BullMQ keeps one job per id and the sinks record an event id once.
+ */
+export async function resendOutbox(rt: Runtime, afterMs = OUTBOX_RESEND_AFTER_MS): Promise<number> {
+  const rows = await rt.db
+    .selectFrom('event_outbox')
+    .select(['id', 'event'])
+    .where('created_at', '<', sql<Date>`now() - make_interval(secs => ${afterMs / 1000})`)
+    .orderBy('created_at')
+    .limit(OUTBOX_PAGE)
+    .execute();
+  let resent = 0;
+  for (const row of rows) {
+    const job = await rt.queues.callEvents.getJob(row.id);
+    if (job) {
+      if (await job.isFailed()) {
+        await job.retry('failed');
+        resent++;
+      }
+      continue;
+    }
+    const event = callEventJobSchema.safeParse(row.event);
+    if (!event.success) {
+      // Written through the schema, so only a hand-edited row gets here: keep it for a person to see.
+      rt.log.error({ eventId: row.id, err: event.error.message }, 'outbox.invalid_event');
+      continue;
+    }
+    await queueCallEvents(rt.queues.callEvents, [event.data]);
+    resent++;
+  }
+  return resent;
+}
+
+export async function reconcile(
+  rt: Runtime,
+  leases: SlotLeases,
+  opts: { requeueGraceMs?: number; outboxResendAfterMs?: number } = {},
+): Promise<ReconcileResult> {
   // Read before the snapshot of open attempts: only a pass that began after Redis lost the marker
   // (and with it the leases) may declare the rebuilt lease sets complete.
   const wasReady = await leases.isReady();
@@ -140,5 +180,6 @@ export async function reconcile(rt: Runtime, leases: SlotLeases, opts: { requeue
     const event = { ...newCallEvent('batch.completed', null, { orgId: b.orgId }), id: stableUuid(`completed:${b.id}`), batchId: b.id };
     await rt.queues.callEvents.add(event.type, event, { jobId: event.id });
   }
-  return { requeued, restored, released, stuck, completed: done.length };
+  const resent = await resendOutbox(rt, opts.outboxResendAfterMs);
+  return { requeued, restored, released, stuck, completed: done.length, resent };
 }

@@ -3,6 +3,7 @@
 // rows in the same order and cannot deadlock. After the commit: queue the webhook deliveries,
 // release the finished attempts' slot leases (which wakes the schedulers), check their batches.
 // If a group fails, its events are retried one transaction each, so one bad event fails alone.
+// The transaction also deletes the events' outbox rows (core/events.ts).
 // A failure after the commit retries the job, which then stops as a duplicate; the maintenance
 // sweep re-enqueues orphaned deliveries and completes batches, and leases expire on their own.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -102,9 +103,12 @@ async function runGroup(ctx: Ctx, events: CallEventJob[]): Promise<Settled<Recor
 async function record(ctx: Ctx, events: CallEventJob[]): Promise<Recorded[]> {
   const order = events.map((_, i) => i).sort((a, b) => key(events[a]).localeCompare(key(events[b])));
   const sorted = order.map((i) => events[i] as CallEventJob);
-  const recorded = await ctx.rt.db
-    .transaction()
-    .execute((trx) => recordEvents(trx, sorted, ctx.opts.nextOpen));
+  const recorded = await ctx.rt.db.transaction().execute(async (trx) => {
+    const r = await recordEvents(trx, sorted, ctx.opts.nextOpen);
+    // Recorded (or known duplicates): the outbox rows have done their work, in the same commit.
+    await trx.deleteFrom('event_outbox').where('id', 'in', sorted.map((e) => e.id)).execute();
+    return r;
+  });
   const results: Recorded[] = new Array<Recorded>(events.length);
   order.forEach((i, k) => (results[i] = recorded[k] as Recorded));
   await afterCommit(ctx, results);

@@ -3,7 +3,14 @@
 import type { Queue } from 'bullmq';
 import type { WebhookJob } from '../core/queues.js';
 
-const jobOpts = { removeOnComplete: true, removeOnFail: { age: 86_400 } } as const;
+// A try that failed for a passing reason (Postgres restarting) is tried again; the delivery row's
+// claim keeps two jobs for one delivery from both sending.
+const jobOpts = {
+  removeOnComplete: true,
+  removeOnFail: { age: 86_400 },
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+} as const;
 
 export async function enqueueDeliveries(queue: Queue<WebhookJob>, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
@@ -23,5 +30,17 @@ export async function enqueueRetry(
     'deliver',
     { deliveryId },
     { ...jobOpts, jobId: `${deliveryId}-r${attempts}`, delay: Math.max(0, at.getTime() - Date.now()) },
+  );
+}
+
+/**
+ * The sweep's reminder for a delivery overdue without a try. Its own job id (`sweep` is the
+ * sweep's run), because the try's job may still be held as failed under the retry's id, and
+ * BullMQ ignores a job id it holds: the delivery would never be tried again.
+ */
+export async function enqueueOverdue(queue: Queue<WebhookJob>, deliveryIds: readonly string[], sweep: string): Promise<void> {
+  if (deliveryIds.length === 0) return;
+  await queue.addBulk(
+    deliveryIds.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { ...jobOpts, jobId: `${id}-s${sweep}` } })),
   );
 }

@@ -4,6 +4,7 @@
 // `call-events` queue, so they go through the same state machine as everything else.
 import express, { type Request, type Response, type Router } from 'express';
 import { WebhookReceiver } from 'livekit-server-sdk';
+import { writeOutbox } from '../core/events.js';
 import { callEventJobSchema } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { mapLiveKitEvent } from './livekit-events.js';
@@ -41,9 +42,11 @@ export function createLiveKitWebhookRouter(rt: Runtime, opts: LiveKitWebhookOpti
         log.warn({ err: (err as Error).message }, 'livekit.webhook_rejected');
         return problem(res, 401, 'unauthorized', 'invalid webhook signature');
       }
-      const mapped = mapLiveKitEvent(event);
+      const mapped = mapLiveKitEvent(event).map((m) => ({ ...m, event: callEventJobSchema.parse(m.event) }));
+      // Outbox first: an event whose job Redis loses is queued again by the reconciler.
+      await writeOutbox(rt.db, mapped.map((m) => m.event));
       for (const m of mapped) {
-        const ev = callEventJobSchema.parse(m.event);
+        const ev = m.event;
         await rt.queues.callEvents.add(ev.type, ev, {
           jobId: ev.id,
           delay: m.deferred ? (opts.closeGraceMs ?? 15_000) : 0,

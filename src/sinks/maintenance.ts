@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { queueNames, queueOptions } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { completeBatch } from './batch-checks.js';
-import { enqueueDeliveries, enqueueRetry } from './deliveries.js';
+import { enqueueDeliveries, enqueueOverdue } from './deliveries.js';
 import { orphanedDeliveries } from './store/deliveries.js';
 
 export interface MaintenanceOptions {
@@ -29,7 +29,11 @@ export async function sweep(
   orphanAfterMs: number,
 ): Promise<{ requeued: number; completed: number }> {
   const orphans = await orphanedDeliveries(rt.db, orphanAfterMs, 1000);
-  for (const o of orphans) await enqueueRetry(rt.queues.webhooks, o.id, o.attempts, new Date());
+  await enqueueOverdue(
+    rt.queues.webhooks,
+    orphans.map((o) => o.id),
+    String(Date.now()),
+  );
   // Batches left running with nothing to do: the finishing job's batch check was lost after
   // its commit. A minute's quiet leaves that check time to run first.
   const idle = await sql<{ id: string }>`
@@ -52,14 +56,23 @@ export async function sweep(
 export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {}): Promise<Maintenance> {
   const queue = new Queue(queueNames.maintenance, queueOptions(rt.redis, rt.prefix));
   const log = rt.log.child({ worker: queueNames.maintenance });
-  await queue.upsertJobScheduler('sinks-sweep', { every: opts.sweepEveryMs ?? 30_000 }, { name: 'sweep' });
-  if (opts.retention) {
-    await queue.upsertJobScheduler(
-      'sinks-retention',
-      { pattern: opts.retentionCron ?? '17 3 * * *' },
-      { name: 'retention' },
-    );
-  }
+  const sweepEveryMs = opts.sweepEveryMs ?? 30_000;
+  const schedule = async () => {
+    await queue.upsertJobScheduler('sinks-sweep', { every: sweepEveryMs }, { name: 'sweep' });
+    if (opts.retention) {
+      await queue.upsertJobScheduler(
+        'sinks-retention',
+        { pattern: opts.retentionCron ?? '17 3 * * *' },
+        { name: 'retention' },
+      );
+    }
+  };
+  await schedule();
+  // The schedules live in Redis and go with it (a flush, a failover): put them back now and then
+  // (idempotent, and cheap next to the sweep itself).
+  const reschedule = setInterval(() => {
+    schedule().catch((err: Error) => log.warn({ err: err.message }, 'maintenance.schedule_failed'));
+  }, sweepEveryMs);
   const worker = new Worker(
     queueNames.maintenance,
     async (job: Job) => {
@@ -82,6 +95,7 @@ export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {
     queue,
     worker,
     async close() {
+      clearInterval(reschedule);
       await worker.close();
       await queue.close();
     },

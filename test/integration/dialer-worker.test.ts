@@ -3,6 +3,8 @@
 import { EventEmitter } from 'node:events';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stableUuid } from '../../src/core/events.js';
+import { LEASE_MARGIN_MS } from '../../src/core/leases.js';
 import type { DialJob } from '../../src/core/queues.js';
 import type { DialJobResult } from '../../src/dialer/dial-worker.js';
 import { LiveKitTelephony } from '../../src/dialer/livekit/livekit-telephony.js';
@@ -145,6 +147,38 @@ describe('dial worker', () => {
     expect(lk.requests.some((r) => JSON.stringify(r.body).includes(attemptId))).toBe(false);
     const events = (await pendingCallEvents(rt.queues.callEvents)).filter((e) => e.attemptId === attemptId);
     expect(events.map((e) => [e.type, e.data.outcome])).toEqual([['call.failed', 'cancelled']]);
+  });
+
+  it('never dials an attempt that waited in the queue past the lease margin, and fails it for the retry policy', async () => {
+    const { attempts } = await queuedAttempts(rt.db, [dialNumber('0001')]);
+    const { attemptId } = attempts[0]!;
+    // Its slot leases were taken at admission and may have expired since: the call would run outside the limits.
+    await rt.db
+      .updateTable('attempts')
+      .set({ queued_at: new Date(Date.now() - LEASE_MARGIN_MS - 1000) })
+      .where('id', '=', attemptId)
+      .execute();
+    await rt.queues.dial.add('dial', { attemptId }, { jobId: attemptId });
+    expect((await finished(attemptId)).returnvalue).toEqual({ status: 'skipped', reason: 'not_queued' });
+    expect(lk.requests.some((r) => JSON.stringify(r.body).includes(attemptId))).toBe(false);
+    const events = (await pendingCallEvents(rt.queues.callEvents)).filter((e) => e.attemptId === attemptId);
+    expect(events.map((e) => [e.type, e.data.outcome])).toEqual([['call.failed', 'failed']]);
+    // Durable and stable: in the outbox, and the same id however often the job runs.
+    const outbox = await rt.db.selectFrom('event_outbox').select('id').where('id', '=', events[0]!.id).execute();
+    expect(outbox).toHaveLength(1);
+    expect(events[0]!.id).toBe(stableUuid(`unclaimable:${attemptId}`));
+  });
+
+  it('dials an attempt queued just inside the margin', async () => {
+    const { attempts } = await queuedAttempts(rt.db, [dialNumber('0001')]);
+    const { attemptId } = attempts[0]!;
+    await rt.db
+      .updateTable('attempts')
+      .set({ queued_at: new Date(Date.now() - LEASE_MARGIN_MS + 10_000) })
+      .where('id', '=', attemptId)
+      .execute();
+    await rt.queues.dial.add('dial', { attemptId }, { jobId: attemptId });
+    expect((await finished(attemptId)).returnvalue).toEqual({ status: 'answered' });
   });
 
   it('fails a malformed job once, without retrying it', async () => {

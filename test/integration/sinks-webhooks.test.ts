@@ -2,6 +2,7 @@
 // the `standardwebhooks` package: outages, 500s, timeouts, 410 Gone, dead letters and replay.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSinks, type Sinks } from '../../src/sinks/main.js';
+import { enqueueRetry } from '../../src/sinks/deliveries.js';
 import { sweep } from '../../src/sinks/maintenance.js';
 import { recordCallEvent } from '../../src/sinks/store/call-events.js';
 import { insertBatch, insertCampaign, insertOrg } from '../support/fixtures.js';
@@ -192,6 +193,29 @@ describe('webhook delivery', () => {
     expect(await sweep(rt, 0)).toMatchObject({ requeued: 1 });
     await allIn(endpoint.id, 'succeeded', 1);
     expect(rx.successes().get(id)).toBe(1);
+  });
+
+  it('re-sends an overdue delivery even while a job of its last try is still held', async () => {
+    const { endpoint, batch, rx } = await scene(() => 200);
+    // The receiver is fine, but the delivery's try never ran: its row is overdue, and BullMQ still
+    // holds a job under the retry's id (a failed job is kept a day), so re-adding that id would do nothing.
+    await sinks.webhooks.pause();
+    const ev = await emit(rt, 'batch.started', null, {}, { batchId: batch.id });
+    const [d] = await waitFor(async () => {
+      const ds = await deliveriesOf(endpoint.id);
+      return ds.length === 1 ? ds : null;
+    }, { what: 'the delivery row' });
+    await rt.queues.webhooks.obliterate({ force: true });
+    await enqueueRetry(rt.queues.webhooks, d!.id, 0, new Date(Date.now() + 3_600_000));
+    await rt.db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: new Date(Date.now() - 120_000) })
+      .where('id', '=', d!.id)
+      .execute();
+    sinks.webhooks.resume();
+    expect(await sweep(rt, 60_000)).toMatchObject({ requeued: 1 });
+    await allIn(endpoint.id, 'succeeded', 1);
+    expect(rx.successes().get(ev.id)).toBe(1);
   });
 
   it('counts deliveries by status and times them on the registry', async () => {

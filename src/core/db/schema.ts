@@ -144,6 +144,13 @@ export interface TrunksTable {
   created_at: GeneratedTimestamp;
 }
 
+/** Events written before they are queued; the sinks delete each row as they record its event. */
+export interface EventOutboxTable {
+  id: string;
+  event: Json<Record<string, unknown>>;
+  created_at: GeneratedTimestamp;
+}
+
 export interface Database {
   orgs: OrgsTable;
   campaigns: CampaignsTable;
@@ -155,6 +162,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   trunks: TrunksTable;
+  event_outbox: EventOutboxTable;
 }
 
 export type Org = Selectable<OrgsTable>;

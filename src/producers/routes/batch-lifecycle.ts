@@ -1,11 +1,11 @@
 // POST /v1/batches/:id/{start,pause,resume,cancel}: thin over applyBatchAction. The batch
-// event is emitted after the change commits, through call-events like every other event
-// (the sinks write call_events); in-flight calls are left to finish.
+// event is emitted after the change commits, through the outbox and call-events like every
+// other event (the sinks write call_events); in-flight calls are left to finish.
 import { Router } from 'express';
 import { z } from 'zod';
 import type { BatchAction } from '../../core/batch-lifecycle.js';
 import { batchStatuses } from '../../core/domain.js';
-import { emitCallEvent, newCallEvent } from '../../core/events.js';
+import { emitDurably, newCallEvent } from '../../core/events.js';
 import { requestLog, requestOrg } from '../http/context.js';
 import { idParam } from '../http/validate.js';
 import { describeRoute } from '../openapi.js';
@@ -43,10 +43,9 @@ export function batchLifecycleRoutes({ rt, registry, now }: RouteDeps): Router {
           action,
           ...(action === 'cancel' ? { cancelledContacts: applied.cancelledContacts } : {}),
         };
-        await emitCallEvent(rt.queues.callEvents, {
-          ...newCallEvent(applied.event, null, data, at),
-          batchId: batch.id,
-        });
+        await emitDurably(rt.db, rt.queues.callEvents, [
+          { ...newCallEvent(applied.event, null, data, at), batchId: batch.id },
+        ]);
       }
       requestLog(res).info(
         { batchId: batch.id, orgId: org.id, action, status: batch.status },
