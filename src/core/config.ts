@@ -43,6 +43,12 @@ export const configSchema = z.object({
   OUTDIAL_DIAL_CONCURRENCY: z.coerce.number().int().positive().max(5000).default(100),
   /** System-wide cap on calls in flight: the agent fleet's capacity. */
   OUTDIAL_MAX_ACTIVE_CALLS: z.coerce.number().int().positive().default(1000),
+  /**
+   * Slot lease time beyond ring timeout + max call: how long a dial job may wait in the queue, and
+   * how long a call whose process died holds its slots past its deadline. Shorter frees dead calls'
+   * slots sooner; longer tolerates a slower dial queue.
+   */
+  OUTDIAL_LEASE_MARGIN_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   OUTDIAL_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
   /** API requests a minute per org API key (429 beyond). */
   OUTDIAL_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),

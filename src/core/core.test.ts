@@ -53,4 +53,10 @@ describe('config', () => {
     expect(() => loadConfig({ PORT: 'abc', OUTDIAL_TELEPHONY: 'pstn' })).toThrow(/PORT[\s\S]*OUTDIAL_TELEPHONY/);
     expect(() => requireConfig(loadConfig({}), ['LIVEKIT_URL'], 'the LiveKit adapter')).toThrow(/LIVEKIT_URL/);
   });
+
+  it('bounds the lease margin: a margin under 5 s would refuse dial jobs that merely queued', () => {
+    expect(loadConfig({}).OUTDIAL_LEASE_MARGIN_SECONDS).toBe(60);
+    expect(loadConfig({ OUTDIAL_LEASE_MARGIN_SECONDS: '15' }).OUTDIAL_LEASE_MARGIN_SECONDS).toBe(15);
+    expect(() => loadConfig({ OUTDIAL_LEASE_MARGIN_SECONDS: '2' })).toThrow(/OUTDIAL_LEASE_MARGIN_SECONDS/);
+  });
 });

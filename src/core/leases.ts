@@ -60,8 +60,9 @@ export interface TrunkBuckets {
 }
 
 /**
- * Lease time beyond ring + max call: a slow final event never frees a live call's slot, and a
- * dial job may wait this long in the queue (the dialer refuses an attempt queued longer ago).
+ * Lease time beyond ring + max call (default of OUTDIAL_LEASE_MARGIN_SECONDS): a dial job may wait
+ * this long in the queue (the dialer refuses an attempt queued longer ago), so the lease still
+ * covers the whole call when it is dialled.
  */
 export const LEASE_MARGIN_MS = 60_000;
 

@@ -27,6 +27,7 @@ export interface ClaimedAttempt {
 export async function claimAttemptForDial(
   db: Kysely<Database>,
   attemptId: string,
+  leaseMarginMs: number = LEASE_MARGIN_MS,
 ): Promise<ClaimedAttempt | null> {
   const row = await db
     .with('claimed', (qb) =>
@@ -42,10 +43,10 @@ export async function claimAttemptForDial(
         .where('status', '=', 'queued')
         // A cancelled batch's queued attempts are never dialled (calls already dialling finish).
         .where(sql<boolean>`not exists (select 1 from batches b where b.id = attempts.batch_id and b.status = 'cancelled')`)
-        // The slot leases taken at admission last ring + max call + LEASE_MARGIN_MS: dialled within
+        // The slot leases taken at admission last ring + max call + the lease margin: dialled within
         // the margin, the whole call is covered; later, the slots may be gone and the call would
         // run outside the limits.
-        .where(sql<boolean>`queued_at > now() - make_interval(secs => ${LEASE_MARGIN_MS / 1000})`)
+        .where(sql<boolean>`queued_at > now() - make_interval(secs => ${leaseMarginMs / 1000})`)
         .returning(['id', 'org_id', 'campaign_id', 'batch_id', 'contact_id', 'attempt', 'room_name']),
     )
     .selectFrom('claimed')
@@ -87,14 +88,18 @@ export async function claimAttemptForDial(
  * Why a still-queued attempt will never be claimed: its batch was cancelled, or it waited in the
  * dial queue past the lease margin. Null when it is not queued (already claimed or finished).
  */
-export async function unclaimable(db: Kysely<Database>, attemptId: string): Promise<'cancelled' | 'expired' | null> {
+export async function unclaimable(
+  db: Kysely<Database>,
+  attemptId: string,
+  leaseMarginMs: number = LEASE_MARGIN_MS,
+): Promise<'cancelled' | 'expired' | null> {
   const row = await db
     .selectFrom('attempts')
     .innerJoin('batches', 'batches.id', 'attempts.batch_id')
     .select([
       'attempts.status as attemptStatus',
       'batches.status as batchStatus',
-      sql<boolean>`attempts.queued_at <= now() - make_interval(secs => ${LEASE_MARGIN_MS / 1000})`.as('expired'),
+      sql<boolean>`attempts.queued_at <= now() - make_interval(secs => ${leaseMarginMs / 1000})`.as('expired'),
     ])
     .where('attempts.id', '=', attemptId)
     .executeTakeFirst();

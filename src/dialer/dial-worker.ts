@@ -18,6 +18,8 @@ export interface DialProcessorDeps {
   callEvents: Queue<CallEventJob>;
   log: Logger;
   metrics: DialMetrics;
+  /** OUTDIAL_LEASE_MARGIN_SECONDS in ms: an attempt queued longer ago is not dialled. */
+  leaseMarginMs?: number;
 }
 
 export type DialJobResult =
@@ -78,9 +80,9 @@ export function createDialProcessor(deps: DialProcessorDeps): (data: unknown) =>
     if (!parsed.success) throw new UnrecoverableError(`invalid dial job: ${parsed.error.message}`);
     const { attemptId } = parsed.data;
 
-    const claimed = await claimAttemptForDial(deps.db, attemptId);
+    const claimed = await claimAttemptForDial(deps.db, attemptId, deps.leaseMarginMs);
     if (!claimed) {
-      const why = await unclaimable(deps.db, attemptId);
+      const why = await unclaimable(deps.db, attemptId, deps.leaseMarginMs);
       if (why) {
         // Finish it through the sinks like any other attempt, so the contact is settled too (an
         // expired one by the retry policy, as a failed try). The id is stable: a redelivered job

@@ -26,6 +26,8 @@ export interface DialerDeps {
   concurrency?: number;
   /** Replaces the Prometheus metrics (the dial benchmark records raw samples through it). */
   metrics?: DialMetrics;
+  /** OUTDIAL_LEASE_MARGIN_SECONDS in ms (default 60 s). */
+  leaseMarginMs?: number;
   /** BullMQ lock settings; tests shorten them so a killed dialer's job is found stalled quickly. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -48,6 +50,7 @@ export async function startDialer(deps: DialerDeps): Promise<Dialer> {
     callEvents: deps.callEvents,
     log,
     metrics: deps.metrics ?? dialMetrics(deps.registry),
+    ...(deps.leaseMarginMs === undefined ? {} : { leaseMarginMs: deps.leaseMarginMs }),
   });
   let stopping = false;
   const worker = new Worker<DialJob, DialJobResult>(
@@ -108,6 +111,7 @@ export function startDialerFromRuntime(
     telephony: telephony ?? telephonyFromConfig(rt.config, { db: rt.db, log: rt.log }),
     log: rt.log,
     registry: rt.registry,
+    leaseMarginMs: rt.config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000,
     ...rest,
   });
 }

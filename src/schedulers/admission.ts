@@ -54,8 +54,11 @@ function scheduleOf(b: RunnableBatch): Schedule {
   return s;
 }
 
-export function leaseTtlMs(b: Pick<RunnableBatch, 'ringTimeoutSeconds' | 'maxCallSeconds'>): number {
-  return (b.ringTimeoutSeconds + b.maxCallSeconds) * 1000 + LEASE_MARGIN_MS;
+export function leaseTtlMs(
+  b: Pick<RunnableBatch, 'ringTimeoutSeconds' | 'maxCallSeconds'>,
+  marginMs: number = LEASE_MARGIN_MS,
+): number {
+  return (b.ringTimeoutSeconds + b.maxCallSeconds) * 1000 + marginMs;
 }
 
 /** How many contacts each batch may claim now, bounded by every limit and the trunks' CPS buckets. */
@@ -142,7 +145,7 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
       batchId,
       attemptIds: ids,
       limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
-      ttlMs: leaseTtlMs(b),
+      ttlMs: leaseTtlMs(b, deps.rt.config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000),
     });
     return { b, contacts, ids };
   });

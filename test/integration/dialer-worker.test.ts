@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stableUuid } from '../../src/core/events.js';
 import { LEASE_MARGIN_MS } from '../../src/core/leases.js';
 import type { DialJob } from '../../src/core/queues.js';
+import { claimAttemptForDial, unclaimable } from '../../src/dialer/attempt-claim.js';
 import type { DialJobResult } from '../../src/dialer/dial-worker.js';
 import { LiveKitTelephony } from '../../src/dialer/livekit/livekit-telephony.js';
 import { postgresTrunkStore } from '../../src/dialer/livekit/trunk-store.js';
@@ -167,6 +168,20 @@ describe('dial worker', () => {
     const outbox = await rt.db.selectFrom('event_outbox').select('id').where('id', '=', events[0]!.id).execute();
     expect(outbox).toHaveLength(1);
     expect(events[0]!.id).toBe(stableUuid(`unclaimable:${attemptId}`));
+  });
+
+  it('applies the configured margin (OUTDIAL_LEASE_MARGIN_SECONDS) to the claim', async () => {
+    const { attempts } = await queuedAttempts(rt.db, [dialNumber('0001')]);
+    const { attemptId } = attempts[0]!;
+    await rt.db
+      .updateTable('attempts')
+      .set({ queued_at: new Date(Date.now() - 30_000) })
+      .where('id', '=', attemptId)
+      .execute();
+    expect(await claimAttemptForDial(rt.db, attemptId, 20_000)).toBeNull();
+    expect(await unclaimable(rt.db, attemptId, 20_000)).toBe('expired');
+    expect(await unclaimable(rt.db, attemptId, 40_000)).toBeNull();
+    expect((await claimAttemptForDial(rt.db, attemptId, 40_000))?.attemptId).toBe(attemptId);
   });
 
   it('dials an attempt queued just inside the margin', async () => {
