@@ -4,10 +4,11 @@
 // fails attempts stuck past their deadline (the sinks' retry policy decides what follows), and
 // settles batch status (cancelled contacts, completed batches), and queues again the outbox's
 // events that the sinks have not recorded after a while (their job was lost with Redis).
+import type { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { callEventJobSchema } from '../core/queues.js';
 import { newCallEvent, queueCallEvents, stableUuid } from '../core/events.js';
 import type { HeldLease, SlotLeases } from '../core/leases.js';
+import { callEventJobSchema } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { leaseTtlMs } from './admission.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
@@ -37,7 +38,6 @@ interface OpenAttempt {
   deadline_ms: number;
 }
 
-
 const marginMs = (rt: Runtime): number => rt.config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000;
 
 async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
@@ -51,20 +51,27 @@ async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   return r.rows.map((x) => ({ ...x, age_ms: Number(x.age_ms), deadline_ms: Number(x.deadline_ms) }));
 }
 
+/**
+ * Puts a job back if Redis lost it (`add`, under the same id) or it failed (retried); one still
+ * waiting, delayed or running is left alone. True when something was queued.
+ */
+async function requeue(queue: Queue, jobId: string, add: () => Promise<unknown>): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job) {
+    await add();
+    return true;
+  }
+  if (!(await job.isFailed())) return false;
+  await job.retry('failed');
+  return true;
+}
+
 async function requeueLostJobs(rt: Runtime, open: OpenAttempt[], graceMs: number): Promise<number> {
   let n = 0;
   for (const a of open.filter((x) => x.status === 'queued' && x.age_ms > graceMs)) {
-    const job = await rt.queues.dial.getJob(a.id);
-    if (job) {
-      // A dial job that failed before claiming its attempt never dialled; the claim guard makes a retry safe.
-      if (await job.isFailed()) {
-        await job.retry('failed');
-        n++;
-      }
-      continue;
-    }
-    await rt.queues.dial.add('dial', { attemptId: a.id }, { jobId: a.id });
-    n++;
+    // A dial job that failed before claiming its attempt never dialled; the claim guard makes a retry safe.
+    const add = () => rt.queues.dial.add('dial', { attemptId: a.id }, { jobId: a.id });
+    if (await requeue(rt.queues.dial, a.id, add)) n++;
   }
   return n;
 }
@@ -142,22 +149,13 @@ export async function resendOutbox(rt: Runtime, afterMs = OUTBOX_RESEND_AFTER_MS
     .execute();
   let resent = 0;
   for (const row of rows) {
-    const job = await rt.queues.callEvents.getJob(row.id);
-    if (job) {
-      if (await job.isFailed()) {
-        await job.retry('failed');
-        resent++;
-      }
-      continue;
-    }
     const event = callEventJobSchema.safeParse(row.event);
     if (!event.success) {
       // Written through the schema, so only a hand-edited row gets here: keep it for a person to see.
       rt.log.error({ eventId: row.id, err: event.error.message }, 'outbox.invalid_event');
       continue;
     }
-    await queueCallEvents(rt.queues.callEvents, [event.data]);
-    resent++;
+    if (await requeue(rt.queues.callEvents, row.id, () => queueCallEvents(rt.queues.callEvents, [event.data]))) resent++;
   }
   return resent;
 }
