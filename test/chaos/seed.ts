@@ -73,8 +73,18 @@ export async function seedWorld(db: Db, plan: SeedPlan): Promise<SeededWorld> {
       .execute();
   }
   await db.updateTable('trunks').set({ cps: plan.trunkCps }).execute();
-  // Uneven shares: one large batch must not starve the others.
-  const weights = batchIds.map(() => 0.2 + random() * 2);
+  // Uneven shares (one large batch must not starve the others), each around the batch's share of
+  // the slots: a big list behind a small limit would only add a long tail of one slow batch.
+  const orgSlots = new Map<string, number>();
+  for (const id of batchIds) {
+    const org = world.batchOrg.get(id) ?? '';
+    orgSlots.set(org, (orgSlots.get(org) ?? 0) + (world.batchLimits.get(id) ?? 0));
+  }
+  const weights = batchIds.map((id) => {
+    const org = world.batchOrg.get(id) ?? '';
+    const share = Math.min(1, (world.orgLimits.get(org) ?? 0) / (orgSlots.get(org) ?? 1));
+    return (world.batchLimits.get(id) ?? 0) * share * (0.5 + random());
+  });
   const total = weights.reduce((a, b) => a + b, 0);
   let next = 0;
   for (const [k, batchId] of batchIds.entries()) {
