@@ -72,6 +72,11 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
       // A job held by a killed process comes back as stalled; BullMQ's default (1) fails it for good
       // on the second stall and its event or delivery is lost. Safe to retry: both are idempotent by id.
       maxStalledCount: 1000,
+      // ...and comes back within 15 s rather than BullMQ's 30-60 s: a call's last event that waits
+      // past the attempt's deadline finds the attempt already failed as stuck, and the contact is
+      // called again. Recording a group takes milliseconds, so a 10 s lock is never outlived.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
     },
   );
   worker.on('failed', (job, err) =>

@@ -36,7 +36,9 @@ export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string>
     OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS: '20',
     // Calls last a second or two here, so dial jobs never wait long: a short margin frees the
     // slots of calls that died with a killed dialer (the Sim's calls live in its process) after
-    // 30 s instead of 75 s, which keeps the tight limits turning over.
-    OUTDIAL_LEASE_MARGIN_SECONDS: '15',
+    // 35 s instead of 75 s, which keeps the tight limits turning over. It still leaves a call's
+    // last event time to come back from a killed sinks process (≤ 15 s) or a Redis flush (outbox,
+    // ≤ 20 s) before the attempt counts as stuck.
+    OUTDIAL_LEASE_MARGIN_SECONDS: '20',
   };
 }
