@@ -92,8 +92,13 @@ export class CallObserver {
   private readonly releases = new Map<string, number[]>();
   readonly refill: number[] = [];
 
+  /**
+   * `refillFromMs`: releases earlier than this (ms after construction) are not paired for refill
+   * latency, so the ramp-up (every slot filled at once) does not count as steady state.
+   */
   constructor(
     private readonly limits: { org: Map<string, number>; batch: Map<string, number>; system: number },
+    private readonly refillFromMs = 0,
     private readonly t0 = performance.now(),
   ) {}
 
@@ -124,7 +129,9 @@ export class CallObserver {
     // Only a release from a full org frees a slot that nothing else may take and that this org's
     // next call must refill; releases as an org runs out of contacts would otherwise pile up and
     // be paired with much later starts.
-    const full = (this.org.get(c.orgId) ?? 0) >= (this.limits.org.get(c.orgId) ?? Infinity);
+    const full =
+      (this.org.get(c.orgId) ?? 0) >= (this.limits.org.get(c.orgId) ?? Infinity) &&
+      performance.now() - this.t0 >= this.refillFromMs;
     this.org.set(c.orgId, (this.org.get(c.orgId) ?? 1) - 1);
     this.batch.set(c.batchId, (this.batch.get(c.batchId) ?? 1) - 1);
     this.system -= 1;
