@@ -48,6 +48,7 @@ import {
 } from './admission-support.js';
 
 const { values: args } = parseArgs({
+  allowNegative: true,
   options: {
     contacts: { type: 'string', default: '100000' },
     small: { type: 'string', default: '10000' },
