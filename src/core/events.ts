@@ -54,15 +54,17 @@ const OUTBOX_RETRY_MS = [250, 500, 1000, 2000, 4000] as const;
 
 /**
  * Outbox first, then the queue: once this returns with `outbox: true`, the event survives a Redis
- * loss. If Postgres stays away through every try, the event is queued anyway (as the agent's are)
- * and `outbox: false` says so: a late event beats a lost one.
+ * loss, and a failure to queue it is reported (`queued: false`), not thrown: the reconciler sends
+ * it from the outbox. If Postgres stays away through every try, the event is queued anyway (as
+ * the agent's are) and `outbox: false` says so: a late event beats a lost one. Throws only when
+ * the event is in neither.
  */
 export async function emitDurably(
   db: Kysely<Database>,
   queue: Queue<CallEventJob>,
   events: readonly CallEventJob[],
   retryMs: readonly number[] = OUTBOX_RETRY_MS,
-): Promise<{ outbox: boolean; error?: Error }> {
+): Promise<{ outbox: boolean; queued: boolean; error?: Error }> {
   const valid = events.map((e) => callEventJobSchema.parse(e));
   let error: Error | undefined;
   for (let i = 0; i <= retryMs.length; i++) {
@@ -76,8 +78,16 @@ export async function emitDurably(
       if (wait !== undefined) await new Promise((r) => setTimeout(r, wait));
     }
   }
-  await queueCallEvents(queue, valid);
-  return error ? { outbox: false, error } : { outbox: true };
+  if (error) {
+    await queueCallEvents(queue, valid);
+    return { outbox: false, queued: true, error };
+  }
+  try {
+    await queueCallEvents(queue, valid);
+    return { outbox: true, queued: true };
+  } catch (err) {
+    return { outbox: true, queued: false, error: err as Error };
+  }
 }
 
 /** The webhook body (contract): what downstream systems receive and verify. */

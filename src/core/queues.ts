@@ -45,3 +45,28 @@ export function queueOptions(connection: ConnectionOptions, prefix: string): Que
 export function createQueue<T>(name: QueueName, connection: ConnectionOptions, prefix: string): Queue<T> {
   return new Queue<T>(name, queueOptions(connection, prefix));
 }
+
+export type RequeueResult = 'added' | 'retried' | 'pending' | 'completed';
+
+/**
+ * Puts a job back if Redis lost it (`add`, under the same id) or it failed (retried); one still
+ * waiting, delayed or running is left alone (`pending`), and so is one already `completed`.
+ * A failed job another process retried first counts as retried.
+ */
+export async function requeueJob(queue: Queue, jobId: string, add: () => Promise<unknown>): Promise<RequeueResult> {
+  const job = await queue.getJob(jobId);
+  if (!job) {
+    await add();
+    return 'added';
+  }
+  const state = await job.getState();
+  if (state === 'completed') return 'completed';
+  if (state !== 'failed') return 'pending';
+  try {
+    await job.retry('failed');
+  } catch (err) {
+    // Retried by another scheduler between the read and now: the job is back either way.
+    if ((await job.getState()) === 'failed') throw err;
+  }
+  return 'retried';
+}

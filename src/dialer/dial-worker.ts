@@ -27,11 +27,12 @@ export type DialJobResult =
   | { status: 'answered' }
   | { status: 'failed'; outcome: string };
 
-/** Emits through the outbox; an event that could only be queued (Postgres away) is logged. */
+/** Emits through the outbox; an event that reached only one of outbox and queue is logged (the reconciler or the queue carries it). */
 async function emitLogged(deps: DialProcessorDeps, events: CallEventJob[]): Promise<void> {
   const r = await emitDurably(deps.db, deps.callEvents, events);
-  if (!r.outbox) {
-    deps.log.warn({ eventIds: events.map((e) => e.id), err: r.error?.message }, 'event.outbox_unavailable');
+  if (!r.outbox || !r.queued) {
+    const what = r.outbox ? 'event.queue_unavailable' : 'event.outbox_unavailable';
+    deps.log.warn({ eventIds: events.map((e) => e.id), err: r.error?.message }, what);
   }
 }
 

@@ -4,11 +4,10 @@
 // fails attempts stuck past their deadline (the sinks' retry policy decides what follows), and
 // settles batch status (cancelled contacts, completed batches), and queues again the outbox's
 // events that the sinks have not recorded after a while (their job was lost with Redis).
-import type { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { newCallEvent, queueCallEvents, stableUuid } from '../core/events.js';
 import type { HeldLease, SlotLeases } from '../core/leases.js';
-import { callEventJobSchema } from '../core/queues.js';
+import { callEventJobSchema, requeueJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { leaseTtlMs } from './admission.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
@@ -51,27 +50,18 @@ async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   return r.rows.map((x) => ({ ...x, age_ms: Number(x.age_ms), deadline_ms: Number(x.deadline_ms) }));
 }
 
-/**
- * Puts a job back if Redis lost it (`add`, under the same id) or it failed (retried); one still
- * waiting, delayed or running is left alone. True when something was queued.
- */
-async function requeue(queue: Queue, jobId: string, add: () => Promise<unknown>): Promise<boolean> {
-  const job = await queue.getJob(jobId);
-  if (!job) {
-    await add();
-    return true;
-  }
-  if (!(await job.isFailed())) return false;
-  await job.retry('failed');
-  return true;
-}
-
 async function requeueLostJobs(rt: Runtime, open: OpenAttempt[], graceMs: number): Promise<number> {
   let n = 0;
   for (const a of open.filter((x) => x.status === 'queued' && x.age_ms > graceMs)) {
     // A dial job that failed before claiming its attempt never dialled; the claim guard makes a retry safe.
     const add = () => rt.queues.dial.add('dial', { attemptId: a.id }, { jobId: a.id });
-    if (await requeue(rt.queues.dial, a.id, add)) n++;
+    try {
+      const r = await requeueJob(rt.queues.dial, a.id, add);
+      if (r === 'added' || r === 'retried') n++;
+    } catch (err) {
+      // One job's trouble must not stop the pass (the next pass tries it again).
+      rt.log.warn({ attemptId: a.id, err: (err as Error).message }, 'reconcile.requeue_failed');
+    }
   }
   return n;
 }
@@ -148,14 +138,26 @@ export async function resendOutbox(rt: Runtime, afterMs = OUTBOX_RESEND_AFTER_MS
     .limit(OUTBOX_PAGE)
     .execute();
   let resent = 0;
+  const drop = (id: string) => rt.db.deleteFrom('event_outbox').where('id', '=', id).execute();
   for (const row of rows) {
-    const event = callEventJobSchema.safeParse(row.event);
-    if (!event.success) {
-      // Written through the schema, so only a hand-edited row gets here: keep it for a person to see.
-      rt.log.error({ eventId: row.id, err: event.error.message }, 'outbox.invalid_event');
-      continue;
+    try {
+      const event = callEventJobSchema.safeParse(row.event);
+      if (!event.success) {
+        // Written through the schema, so only a hand-edited row gets here: logged whole, then
+        // dropped, so it cannot hold a place in every pass's page for ever.
+        rt.log.error({ eventId: row.id, event: row.event, err: event.error.message }, 'outbox.invalid_event');
+        await drop(row.id);
+        continue;
+      }
+      const r = await requeueJob(rt.queues.callEvents, row.id, () => queueCallEvents(rt.queues.callEvents, [event.data]));
+      // Completed: handled already, and the row was written again afterwards (an event with a
+      // stable id emitted twice, e.g. a redelivered dial job or both LiveKit close webhooks).
+      if (r === 'completed') await drop(row.id);
+      if (r === 'added' || r === 'retried') resent++;
+    } catch (err) {
+      // One row's trouble must not stop the pass (the next pass tries it again).
+      rt.log.warn({ eventId: row.id, err: (err as Error).message }, 'outbox.resend_failed');
     }
-    if (await requeue(rt.queues.callEvents, row.id, () => queueCallEvents(rt.queues.callEvents, [event.data]))) resent++;
   }
   return resent;
 }

@@ -1,7 +1,7 @@
 // Queue side of webhook deliveries. A job only points at a delivery row; job ids make adding
 // the same reminder twice harmless (BullMQ ignores a job id it already holds).
 import type { Queue } from 'bullmq';
-import type { WebhookJob } from '../core/queues.js';
+import { requeueJob, type WebhookJob } from '../core/queues.js';
 
 // A try that failed for a passing reason (Postgres restarting) is tried again; the delivery row's
 // claim keeps two jobs for one delivery from both sending.
@@ -34,13 +34,23 @@ export async function enqueueRetry(
 }
 
 /**
- * The sweep's reminder for a delivery overdue without a try. Its own job id (`sweep` is the
- * sweep's run), because the try's job may still be held as failed under the retry's id, and
- * BullMQ ignores a job id it holds: the delivery would never be tried again.
+ * The sweep's reminder for a delivery overdue without a try, one per (delivery, tries so far):
+ * its own job id, because the try's job may still be held (failed, or delayed far off) under the
+ * retry's id, and BullMQ ignores an id it holds. A reminder still waiting is left alone, so a
+ * backlogged queue does not get another copy every sweep; a failed one is retried.
  */
-export async function enqueueOverdue(queue: Queue<WebhookJob>, deliveryIds: readonly string[], sweep: string): Promise<void> {
-  if (deliveryIds.length === 0) return;
-  await queue.addBulk(
-    deliveryIds.map((id) => ({ name: 'deliver', data: { deliveryId: id }, opts: { ...jobOpts, jobId: `${id}-s${sweep}` } })),
-  );
+export async function enqueueOverdue(
+  queue: Queue<WebhookJob>,
+  overdue: readonly { id: string; attempts: number }[],
+): Promise<number> {
+  let queued = 0;
+  for (const d of overdue) {
+    const jobId = `${d.id}-s${d.attempts}`;
+    const add = () => queue.add('deliver', { deliveryId: d.id }, { ...jobOpts, jobId });
+    const r = await requeueJob(queue, jobId, add);
+    // Completed (removed at once) means an earlier reminder ran and the delivery is overdue again.
+    if (r === 'completed') await queue.add('deliver', { deliveryId: d.id }, { ...jobOpts, jobId: `${jobId}-${Date.now()}` });
+    if (r !== 'pending') queued++;
+  }
+  return queued;
 }

@@ -29,11 +29,7 @@ export async function sweep(
   orphanAfterMs: number,
 ): Promise<{ requeued: number; completed: number }> {
   const orphans = await orphanedDeliveries(rt.db, orphanAfterMs, 1000);
-  await enqueueOverdue(
-    rt.queues.webhooks,
-    orphans.map((o) => o.id),
-    String(Date.now()),
-  );
+  const requeued = await enqueueOverdue(rt.queues.webhooks, orphans);
   // Batches left running with nothing to do: the finishing job's batch check was lost after
   // its commit. A minute's quiet leaves that check time to run first.
   const idle = await sql<{ id: string }>`
@@ -50,7 +46,7 @@ export async function sweep(
     completed++;
     await enqueueDeliveries(rt.queues.webhooks, change.deliveryIds);
   }
-  return { requeued: orphans.length, completed };
+  return { requeued, completed };
 }
 
 export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {}): Promise<Maintenance> {

@@ -1,6 +1,7 @@
 // The event outbox against Postgres and Redis: events written before they are queued survive a
 // Redis loss (the reconciler queues them again and the sinks record each once), admission writes
 // `call.queued` in the transaction that creates the attempts, and the sinks empty the outbox.
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emitDurably, newCallEvent } from '../../src/core/events.js';
@@ -67,6 +68,28 @@ describe('event outbox', () => {
     } finally {
       await sinks.close();
     }
+  });
+
+  it('drops a row written again after its event was recorded, and an unreadable row', async () => {
+    const batch = await insertBatch(rt.db, orgId, campaignId);
+    const ev = { ...newCallEvent('batch.paused', null, { orgId }), batchId: batch.id };
+    const sinks: Sinks = await startSinks(rt, { leases: recordingLeases(), maintenance: false });
+    try {
+      await emitDurably(rt.db, rt.queues.callEvents, [ev]);
+      await waitFor(async () => (await outboxIds()).length === 0, { what: 'the event recorded' });
+    } finally {
+      await sinks.close();
+    }
+    // The same id emitted again (a stable id: a redelivered dial job, both LiveKit close webhooks):
+    // its row comes back, but BullMQ ignores the job id it still holds as completed.
+    await emitDurably(rt.db, rt.queues.callEvents, [ev]);
+    expect(await rt.queues.callEvents.getJobState(ev.id)).toBe('completed');
+    await rt.db.insertInto('event_outbox').values({ id: randomUUID(), event: JSON.stringify({ not: 'an event' }) }).execute();
+    expect(await outboxIds()).toHaveLength(2);
+    expect(await resendOutbox(rt, 0)).toBe(0);
+    expect(await outboxIds()).toEqual([]);
+    const stored = await rt.db.selectFrom('call_events').select('id').where('id', '=', ev.id).execute();
+    expect(stored).toHaveLength(1);
   });
 
   it('leaves alone an event whose job is still waiting', async () => {
