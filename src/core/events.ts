@@ -28,10 +28,15 @@ export function stableUuid(text: string): string {
 /** A job that failed for a passing reason (Postgres restarting) is tried again. */
 const eventJobOptions = { attempts: 10, backoff: { type: 'exponential', delay: 500 } } as const satisfies JobsOptions;
 
-/** Queues events with jobId = event id, so a retried emit never duplicates one. */
-export async function queueCallEvents(queue: Queue<CallEventJob>, events: readonly CallEventJob[]): Promise<void> {
+/** Queues events with jobId = event id, so a retried emit never duplicates one; `delayMs` holds them back. */
+export async function queueCallEvents(
+  queue: Queue<CallEventJob>,
+  events: readonly CallEventJob[],
+  opts: { delayMs?: number } = {},
+): Promise<void> {
   if (events.length === 0) return;
-  await queue.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { ...eventJobOptions, jobId: e.id } })));
+  const delay = opts.delayMs ? { delay: opts.delayMs } : {};
+  await queue.addBulk(events.map((e) => ({ name: e.type, data: e, opts: { ...eventJobOptions, ...delay, jobId: e.id } })));
 }
 
 /** Queues one event (no outbox: for a role without the database). */

@@ -4,6 +4,7 @@
 // idempotent and wakes the schedulers. The scripts are the files in ./leases (KEYS/ARGV headers).
 import { readFileSync } from 'node:fs';
 import type { ChainableCommander } from 'ioredis';
+import type { Config } from './config.js';
 import type { keyspace, Redis } from './redis.js';
 
 export interface SlotLimits {
@@ -65,6 +66,11 @@ export interface TrunkBuckets {
  * covers the whole call when it is dialled.
  */
 export const LEASE_MARGIN_MS = 60_000;
+
+/** The configured margin (OUTDIAL_LEASE_MARGIN_SECONDS) in ms, as admission, reconciler and dialer use it. */
+export function leaseMarginMs(config: Pick<Config, 'OUTDIAL_LEASE_MARGIN_SECONDS'>): number {
+  return config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000;
+}
 
 type Keys = ReturnType<typeof keyspace>;
 type Arg = string | number;

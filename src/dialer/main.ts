@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { Database } from '../core/db/schema.js';
 import type { Logger } from '../core/logger.js';
+import { leaseMarginMs } from '../core/leases.js';
 import { queueNames, type CallEventJob, type DialJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { dialMetrics, type DialMetrics } from './dial-metrics.js';
@@ -111,7 +112,7 @@ export function startDialerFromRuntime(
     telephony: telephony ?? telephonyFromConfig(rt.config, { db: rt.db, log: rt.log }),
     log: rt.log,
     registry: rt.registry,
-    leaseMarginMs: rt.config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000,
+    leaseMarginMs: leaseMarginMs(rt.config),
     ...rest,
   });
 }

@@ -11,7 +11,7 @@ import { scheduleSchema, type Schedule } from '../core/campaign.js';
 import type { Db } from '../core/db/client.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import type { CallEventJob } from '../core/queues.js';
-import { LEASE_MARGIN_MS, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
+import { LEASE_MARGIN_MS, leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
@@ -145,7 +145,7 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
       batchId,
       attemptIds: ids,
       limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
-      ttlMs: leaseTtlMs(b, deps.rt.config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000),
+      ttlMs: leaseTtlMs(b, leaseMarginMs(deps.rt.config)),
     });
     return { b, contacts, ids };
   });

@@ -6,7 +6,7 @@
 // events that the sinks have not recorded after a while (their job was lost with Redis).
 import { sql } from 'kysely';
 import { newCallEvent, queueCallEvents, stableUuid } from '../core/events.js';
-import type { HeldLease, SlotLeases } from '../core/leases.js';
+import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.js';
 import { callEventJobSchema, requeueJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { leaseTtlMs } from './admission.js';
@@ -37,14 +37,12 @@ interface OpenAttempt {
   deadline_ms: number;
 }
 
-const marginMs = (rt: Runtime): number => rt.config.OUTDIAL_LEASE_MARGIN_SECONDS * 1000;
-
 async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   const r = await sql<OpenAttempt>`
     select a.id, a.org_id, a.batch_id, a.status,
            -- from the start of dialling once it began: a call that waited in the dial queue is not stuck
            (extract(epoch from now() - coalesce(a.started_at, a.queued_at)) * 1000)::bigint as age_ms,
-           (((c.config->>'ringTimeoutSeconds')::int + (c.config->>'maxCallSeconds')::int) * 1000 + ${marginMs(rt)})::bigint as deadline_ms
+           (((c.config->>'ringTimeoutSeconds')::int + (c.config->>'maxCallSeconds')::int) * 1000 + ${leaseMarginMs(rt.config)})::bigint as deadline_ms
       from attempts a join campaigns c on c.id = a.campaign_id
      where a.status <> 'finished'`.execute(rt.db);
   return r.rows.map((x) => ({ ...x, age_ms: Number(x.age_ms), deadline_ms: Number(x.deadline_ms) }));
@@ -111,7 +109,7 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
   ]);
   return {
     status: new Map(attempts.rows.map((a) => [a.id, a.status])),
-    ttl: new Map(batches.rows.map((b) => [b.id, leaseTtlMs({ ringTimeoutSeconds: b.ring ?? 30, maxCallSeconds: b.max_call ?? 300 }, marginMs(rt))])),
+    ttl: new Map(batches.rows.map((b) => [b.id, leaseTtlMs({ ringTimeoutSeconds: b.ring ?? 30, maxCallSeconds: b.max_call ?? 300 }, leaseMarginMs(rt.config))])),
   };
 }
 

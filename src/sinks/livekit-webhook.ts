@@ -4,7 +4,7 @@
 // `call-events` queue, so they go through the same state machine as everything else.
 import express, { type Request, type Response, type Router } from 'express';
 import { WebhookReceiver } from 'livekit-server-sdk';
-import { writeOutbox } from '../core/events.js';
+import { queueCallEvents, writeOutbox } from '../core/events.js';
 import { callEventJobSchema } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { mapLiveKitEvent } from './livekit-events.js';
@@ -46,13 +46,7 @@ export function createLiveKitWebhookRouter(rt: Runtime, opts: LiveKitWebhookOpti
       // Outbox first: an event whose job Redis loses is queued again by the reconciler.
       await writeOutbox(rt.db, mapped.map((m) => m.event));
       for (const m of mapped) {
-        const ev = m.event;
-        await rt.queues.callEvents.add(ev.type, ev, {
-          jobId: ev.id,
-          delay: m.deferred ? (opts.closeGraceMs ?? 15_000) : 0,
-          attempts: 10,
-          backoff: { type: 'exponential', delay: 500 },
-        });
+        await queueCallEvents(rt.queues.callEvents, [m.event], { delayMs: m.deferred ? (opts.closeGraceMs ?? 15_000) : 0 });
       }
       log.debug({ event: event.event, room: event.room?.name, mapped: mapped.length }, 'livekit.webhook');
       res.status(200).json({ ok: true });
