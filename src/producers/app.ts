@@ -3,6 +3,7 @@
 // handler in the contract shape; bodies are size-limited; each API key is rate-limited.
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import type { Resolver } from '../core/destination.js';
 import { metricsHandler } from '../core/metrics-endpoint.js';
 import type { Runtime } from '../core/runtime.js';
 import { createAdminRouter } from './admin/router.js';
@@ -35,6 +36,8 @@ export interface ApiOptions {
   readyCheckTimeoutMs?: number;
   /** Clock for lifecycle decisions (tests). */
   now?: () => Date;
+  /** DNS for the webhook SSRF guard at registration; default the system resolver (tests). */
+  resolve?: Resolver;
 }
 
 function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
@@ -67,7 +70,12 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
 
 export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   const registry = new OpenAPIRegistry();
-  const deps: RouteDeps = { rt, registry, ...(opts.now ? { now: opts.now } : {}) };
+  const deps: RouteDeps = {
+    rt,
+    registry,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.resolve ? { resolve: opts.resolve } : {}),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(rt.log));

@@ -9,7 +9,16 @@ import type { LookupFunction } from 'node:net';
 export interface SendResult {
   /** HTTP status, or null when no response arrived (connection error, timeout). */
   status: number | null;
+  /** What the delivery log shows the tenant: never an address or other internal detail. */
   error: string | null;
+  /** The full error, for the server log only. */
+  detail?: string;
+}
+
+/** Node's socket and TLS errors name the address connected to; the tenant gets their code. */
+function tenantError(err: NodeJS.ErrnoException, timeoutMs: number): SendResult {
+  if (err.name === 'AbortError') return { status: null, error: `timeout after ${timeoutMs} ms` };
+  return { status: null, error: `connection failed${err.code ? ` (${err.code})` : ''}`, detail: err.message };
 }
 
 export interface Agents {
@@ -61,15 +70,10 @@ export function postSigned(
         // The body is not needed; draining it lets the socket go back to the pool.
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? null, error: null }));
-        res.on('error', (err) => resolve({ status: res.statusCode ?? null, error: err.message }));
+        res.on('error', (err) => resolve({ ...tenantError(err, timeoutMs), status: res.statusCode ?? null }));
       },
     );
-    req.on('error', (err) =>
-      resolve({
-        status: null,
-        error: err.name === 'AbortError' ? `timeout after ${timeoutMs} ms` : err.message,
-      }),
-    );
+    req.on('error', (err) => resolve(tenantError(err, timeoutMs)));
     req.end(body);
   });
 }

@@ -5,6 +5,13 @@
 import { Worker, type Job } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { createDb, type Db } from '../core/db/client.js';
+import {
+  checkedAddress,
+  DestinationRefusedError,
+  systemResolver,
+  type DestinationOptions,
+  type Resolver,
+} from '../core/destination.js';
 import type { Logger } from '../core/logger.js';
 import { outdialMetrics, type OutdialMetrics } from '../core/metrics-catalog.js';
 import { queueNames, webhookJobSchema, type WebhookJob } from '../core/queues.js';
@@ -14,7 +21,6 @@ import { defaultBackoff, nextRetryAt, type BackoffConfig } from './backoff.js';
 import { createGroupRunner, createWriteBatcher, type GroupRunner } from './batcher.js';
 import { enqueueRetry } from './deliveries.js';
 import { createAgents, postSigned, type Agents, type SendResult } from './http-send.js';
-import { RefusedAddressError, resolveAllowed, systemResolver, type Resolver } from './ssrf.js';
 import {
   claimDeliveries,
   disableEndpoint,
@@ -57,8 +63,7 @@ interface Ctx {
   timeoutMs: number;
   backoff: BackoffConfig;
   random: () => number;
-  allowPrivate: boolean;
-  resolve: Resolver;
+  destination: DestinationOptions;
   succeeded: GroupRunner<{ id: string; status: number }, void>;
 }
 
@@ -75,8 +80,10 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
     timeoutMs,
     backoff: opts.backoff ?? defaultBackoff,
     random: opts.random ?? Math.random,
-    allowPrivate: opts.allowPrivate ?? rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE,
-    resolve: opts.resolve ?? systemResolver,
+    destination: {
+      allowPrivate: opts.allowPrivate ?? rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE,
+      resolve: opts.resolve ?? systemResolver,
+    },
     succeeded: createWriteBatcher((items: { id: string; status: number }[]) => markSucceeded(db, items)),
   };
   // Claims of concurrent jobs share one statement (one round trip per group), like success marks.
@@ -126,9 +133,10 @@ async function deliver(ctx: Ctx, d: ClaimedDelivery): Promise<void> {
   const stop = ctx.metrics.webhookDelivery.startTimer();
   // Anything that goes wrong while sending (even a secret that no longer decrypts) is a
   // failed try: it is retried with backoff and dead-lettered in the end, never lost.
-  const result = await send(ctx, d).catch((err: Error) => ({
+  const result = await send(ctx, d).catch((err: Error): SendResult => ({
     status: null,
-    error: `internal: ${err.message}`,
+    error: 'internal error',
+    detail: err.message,
   }));
   stop();
   await settle(ctx, d, result);
@@ -141,12 +149,14 @@ async function send(ctx: Ctx, d: ClaimedDelivery): Promise<SendResult> {
   }
   let addr;
   try {
-    addr = await resolveAllowed(url.hostname, ctx.allowPrivate, ctx.resolve);
+    addr = await checkedAddress(url.hostname, ctx.destination);
   } catch (err) {
-    // A refused or unresolvable address is a failed try like any other: retried with backoff.
-    const msg =
-      err instanceof RefusedAddressError ? `refused: ${err.message}` : `dns: ${(err as Error).message}`;
-    return { status: null, error: msg };
+    if (!(err instanceof DestinationRefusedError)) throw err;
+    // A failed try like any other (retried with backoff). The delivery log, which the tenant
+    // reads, gets the generic text; the reason, which may name internal addresses, only this log.
+    const where = { deliveryId: d.id, endpointId: d.endpoint_id, host: err.host, reason: err.reason };
+    ctx.log.warn(where, 'webhook.destination_refused');
+    return { status: null, error: err.message };
   }
   const body = JSON.stringify(contractBody(d.payload));
   const now = new Date();
@@ -166,7 +176,13 @@ async function settle(ctx: Ctx, d: ClaimedDelivery, r: SendResult): Promise<void
     return;
   }
   const error = r.error ?? `HTTP ${r.status}`;
-  const where = { deliveryId: d.id, endpointId: d.endpoint_id, attempts: d.attempts, error };
+  const where = {
+    deliveryId: d.id,
+    endpointId: d.endpoint_id,
+    attempts: d.attempts,
+    error,
+    detail: r.detail,
+  };
   if (r.status === 410) {
     await disableEndpoint(ctx.db, d.endpoint_id, 'receiver answered 410 Gone');
     await markFailed(ctx.db, { id: d.id, statusCode: 410, error, retryAt: null });

@@ -2,12 +2,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_ENCRYPTION_KEY, decryptSecret } from '../../src/core/secrets.js';
 import { createApiHarness, type ApiHarness } from '../support/api.js';
+import { exampleDns, fakeResolver } from '../support/dns.js';
 
 let h: ApiHarness;
 let org: { id: string; apiKey: string; auth: string };
 
 beforeAll(async () => {
-  h = await createApiHarness('api_dnc_webhooks');
+  // What a cluster's resolver answers: internal names the API must not hand to a tenant's webhook.
+  const resolve = fakeResolver({
+    ...exampleDns,
+    'kubernetes.default.svc': ['10.96.0.1'],
+    'metadata.google.internal': ['169.254.169.254'],
+    vm: ['127.0.0.1'],
+    'split.example.net': ['93.184.216.34', 'fd00::1'],
+  });
+  h = await createApiHarness('api_dnc_webhooks', { resolve });
   org = await h.createOrg('Org A');
 });
 afterAll(async () => {
@@ -160,6 +169,42 @@ describe('webhook endpoints', () => {
         .send({ url, events: ['*'] });
       expect(res.status, url).toBe(422);
     }
+  });
+
+  it('refuses hosts that resolve to internal addresses or do not resolve, with one message naming no address', async () => {
+    const cases: [string, string][] = [
+      ['http://kubernetes.default.svc/', '10.96.0.1'],
+      ['http://metadata.google.internal/computeMetadata/v1/', '169.254.169.254'],
+      ['http://vm:8080/', '127.0.0.1'],
+      ['https://split.example.net/', 'fd00::1'],
+      ['https://nowhere.invalid/', 'ENOTFOUND'],
+      // IPv6 forms carrying internal IPv4 addresses (issue 19).
+      ['http://[64:ff9b::a00:1]/', '10.0.0.1'],
+      ['http://[::127.0.0.1]/', '127.0.0.1'],
+      ['http://[::ffff:0:7f00:1]/', 'rfc6145'], // IPv4-translated: refused whatever it carries
+      ['http://[64:ff9b:1::a00:1]/', '64:ff9b:1::a00:1'],
+      ['http://[2002:7f00:1::]/', '127.0.0.1'],
+    ];
+    for (const [url, internal] of cases) {
+      const logged = h.logs.length;
+      const res = await h.http
+        .post('/v1/webhooks')
+        .set('authorization', org.auth)
+        .send({ url, events: ['*'] });
+      expect(res.status, url).toBe(422);
+      expect(res.body, url).toEqual({
+        error: {
+          code: 'unprocessable',
+          message: 'destination not allowed',
+          details: [{ path: 'url', message: 'the host must resolve, and only to public addresses' }],
+        },
+      });
+      // The reason, with the address, is for the operator's log only.
+      const line = h.logs.slice(logged).find((l) => l.includes('webhook.destination_refused'));
+      expect(line, url).toContain(internal);
+    }
+    const rows = await h.rt.db.selectFrom('webhook_endpoints').select('url').execute();
+    expect(rows.map((r) => r.url)).not.toContain('http://kubernetes.default.svc/');
   });
 
   it('deletes an endpoint, which then answers 404 everywhere', async () => {

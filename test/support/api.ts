@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { createLogger } from '../../src/core/logger.js';
 import { createApp, type ApiOptions } from '../../src/producers/app.js';
+import { publicTestResolver } from './dns.js';
 import { createTestRuntime, type TestRuntime } from './runtime.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -29,7 +30,7 @@ export async function createApiHarness(
     level: 'debug',
     destination: { write: (line: string) => void logs.push(line) },
   });
-  const app = createApp({ ...rt, log }, opts);
+  const app = createApp({ ...rt, log }, { resolve: publicTestResolver, ...opts });
   // One listening server for the whole file: supertest(app) would open a new one per request.
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

@@ -1,22 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import type { Resolver } from '../../core/destination.js';
 import { decodeCursor, encodeCursor, page } from './cursor.js';
 import { loggablePath } from './request-log.js';
-import { webhookUrlProblem } from './webhook-url.js';
+import { webhookDestinationRefusal, webhookUrlProblem } from './webhook-url.js';
 
 describe('webhook URL check', () => {
   it('accepts public http and https URLs', () => {
-    expect(webhookUrlProblem('https://hooks.example.com/a?b=1', false)).toBeNull();
-    expect(webhookUrlProblem('http://93.184.216.34:8080/x', false)).toBeNull();
+    expect(webhookUrlProblem('https://hooks.example.com/a?b=1')).toBeNull();
+    expect(webhookUrlProblem('http://93.184.216.34:8080/x')).toBeNull();
   });
 
   it('refuses other schemes, credentials and unparseable text', () => {
-    expect(webhookUrlProblem('ftp://example.com', true)).toMatch(/http/);
-    expect(webhookUrlProblem('javascript:alert(1)', true)).toMatch(/http/);
-    expect(webhookUrlProblem('https://user:pw@example.com', true)).toMatch(/credentials/);
-    expect(webhookUrlProblem('example.com/hook', true)).toBe('not a valid URL');
+    expect(webhookUrlProblem('ftp://example.com')).toMatch(/http/);
+    expect(webhookUrlProblem('javascript:alert(1)')).toMatch(/http/);
+    expect(webhookUrlProblem('https://user:pw@example.com')).toMatch(/credentials/);
+    expect(webhookUrlProblem('example.com/hook')).toBe('not a valid URL');
   });
 
-  it('refuses loopback, private, link-local and mapped addresses unless private ones are allowed', () => {
+  it('refuses loopback, private, link-local and mapped addresses unless private ones are allowed', async () => {
+    const never: Resolver = () => Promise.reject(new Error('DNS must not be asked'));
     for (const url of [
       'http://127.0.0.1/',
       'http://127.1/',
@@ -28,12 +30,36 @@ describe('webhook URL check', () => {
       'http://[::1]/',
       'http://[fd00::1]/',
       'http://[::ffff:127.0.0.1]/',
+      'http://[::127.0.0.1]/',
+      'http://[64:ff9b::a00:1]/',
       'http://LOCALHOST/',
       'http://api.localhost/',
     ]) {
-      expect(webhookUrlProblem(url, false), url).toMatch(/private/);
-      expect(webhookUrlProblem(url, true), url).toBeNull();
+      expect(webhookUrlProblem(url), url).toBeNull();
+      expect(
+        await webhookDestinationRefusal(url, { allowPrivate: false, resolve: never }),
+        url,
+      ).not.toBeNull();
+      expect(await webhookDestinationRefusal(url, { allowPrivate: true, resolve: never }), url).toBeNull();
     }
+  });
+
+  it('resolves names: refuses one that resolves to an internal address, or does not resolve', async () => {
+    const dns: Record<string, string> = {
+      'kubernetes.default.svc': '10.96.0.1',
+      'metadata.google.internal': '169.254.169.254',
+      'hooks.example.com': '93.184.216.34',
+    };
+    const resolve: Resolver = (host) => {
+      const address = dns[host];
+      if (!address) return Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }));
+      return Promise.resolve([{ address, family: 4 }]);
+    };
+    const refusal = (url: string) => webhookDestinationRefusal(url, { allowPrivate: false, resolve });
+    expect(await refusal('http://kubernetes.default.svc/')).toMatch(/10\.96\.0\.1/);
+    expect(await refusal('http://metadata.google.internal/computeMetadata/v1/')).toMatch(/169\.254/);
+    expect(await refusal('https://nowhere.example.com/')).toMatch(/does not resolve/);
+    expect(await refusal('https://hooks.example.com/in')).toBeNull();
   });
 });
 

@@ -1,5 +1,6 @@
 // What every route module receives: the runtime (db, queues, config, log) and the OpenAPI
 // registry it describes its paths into.
+import type { Resolver } from '../../core/destination.js';
 import type { Runtime } from '../../core/runtime.js';
 import type { OpenAPIRegistry } from '../openapi.js';
 
@@ -7,4 +8,6 @@ export interface RouteDeps {
   rt: Runtime;
   registry: OpenAPIRegistry;
   now?: () => Date;
+  /** DNS for the webhook SSRF guard; default the system resolver (tests inject one). */
+  resolve?: Resolver;
 }

@@ -5,13 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
 import { eventTypes } from '../../core/domain.js';
+import { DESTINATION_NOT_ALLOWED, systemResolver } from '../../core/destination.js';
 import { NotFoundError, UnprocessableError } from '../../core/errors.js';
 import { webhookJobSchema } from '../../core/queues.js';
 import { DEV_ENCRYPTION_KEY, encryptSecret, newWebhookSecret } from '../../core/secrets.js';
-import { requestOrg } from '../http/context.js';
+import { requestLog, requestOrg } from '../http/context.js';
 import { decodeCursor, page, pageQuery } from '../http/cursor.js';
 import { idParam, parseBody, parseQuery } from '../http/validate.js';
-import { webhookUrlProblem } from '../http/webhook-url.js';
+import { webhookDestinationRefusal, webhookUrlProblem } from '../http/webhook-url.js';
 import { describeRoute } from '../openapi.js';
 import * as repo from '../repos/webhooks.js';
 import type { RouteDeps } from './deps.js';
@@ -21,7 +22,7 @@ export const webhookInputSchema = z
     url: z
       .string()
       .max(2048)
-      .refine((u) => webhookUrlProblem(u, true) === null, { message: 'expected an http or https URL' }),
+      .refine((u) => webhookUrlProblem(u) === null, { message: 'expected an http or https URL' }),
     events: z
       .array(z.enum([...eventTypes, '*']))
       .min(1)
@@ -117,14 +118,23 @@ function describe(registry: RouteDeps['registry']): void {
   });
 }
 
-export function webhookRoutes({ rt, registry }: RouteDeps): Router {
+export function webhookRoutes({ rt, registry, resolve }: RouteDeps): Router {
   describe(registry);
   const key = rt.config.OUTDIAL_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
+  const destination = {
+    allowPrivate: rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE,
+    resolve: resolve ?? systemResolver,
+  };
   const router = Router();
   router.post('/webhooks', async (req, res) => {
     const input = parseBody(webhookInputSchema, req);
-    const problem = webhookUrlProblem(input.url, rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE);
-    if (problem) throw new UnprocessableError(problem, [{ path: 'url', message: problem }]);
+    const refusal = await webhookDestinationRefusal(input.url, destination);
+    if (refusal) {
+      requestLog(res).warn({ orgId: requestOrg(res).id, reason: refusal }, 'webhook.destination_refused');
+      throw new UnprocessableError(DESTINATION_NOT_ALLOWED, [
+        { path: 'url', message: 'the host must resolve, and only to public addresses' },
+      ]);
+    }
     const secret = input.secret ?? newWebhookSecret();
     const created = await repo.createEndpoint(rt.db, requestOrg(res).id, {
       url: input.url,
