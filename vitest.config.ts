@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['node_modules', 'dist', 'test/chaos/**'],
+    exclude: ['node_modules', 'dist', 'test/chaos/**', 'test/livekit/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
