@@ -52,7 +52,7 @@ export const DEFAULT_CORPUS_DIR = '.corpus/amd';
 export const DEFAULT_CORPUS_COUNT = 240;
 export const SLICE_COUNT = 16;
 
-function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
+export function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
