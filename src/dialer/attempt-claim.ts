@@ -73,7 +73,7 @@ export async function claimAttemptForDial(
     orgId: row.org_id,
     campaignId: row.campaign_id,
     batchId: row.batch_id,
-    contactId: String(row.contact_id),
+    contactId: row.contact_id,
     attempt: row.attempt,
     roomName: row.room_name ?? roomNameFor(attemptId),
     phone: row.phone,

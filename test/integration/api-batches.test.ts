@@ -236,7 +236,7 @@ describe('batch lifecycle', () => {
       .selectFrom('contacts')
       .select('status')
       .where('batch_id', '=', batch.id)
-      .orderBy('id')
+      .orderBy('line')
       .execute();
     expect(statuses.map((s) => s.status)).toEqual(['in_progress', 'cancelled', 'cancelled', 'cancelled']);
     const again = await h.http.post(`/v1/batches/${batch.id}/cancel`).set('authorization', org.auth);

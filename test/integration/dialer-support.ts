@@ -71,7 +71,7 @@ export function dialRequest(phone: string, campaign: Partial<CampaignInput> = {}
     orgId: crypto.randomUUID(),
     campaignId: crypto.randomUUID(),
     batchId: crypto.randomUUID(),
-    contactId: '42',
+    contactId: crypto.randomUUID(),
     attempt: 1,
     phone,
     roomName: roomNameFor(attemptId),

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from '../../src/core/db/client.js';
-import { migrateToLatest } from '../../src/core/db/migrate.js';
+import { migrateToLatest, migrationsDir } from '../../src/core/db/migrate.js';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -30,12 +30,13 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-export async function createTestDatabase(label = 'test'): Promise<TestDatabase> {
+/** `migrations`: the folder to migrate from (a test of one migration starts from the ones before it). */
+export async function createTestDatabase(label = 'test', migrations = migrationsDir): Promise<TestDatabase> {
   const name = `od_${label.replace(/\W/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`.toLowerCase();
   await admin((c) => c.query(`create database ${name}`));
   const url = urlFor(name);
   const { db, pool } = createDb(url, { max: 10 });
-  await migrateToLatest(db);
+  await migrateToLatest(db, migrations);
   return {
     name,
     url,

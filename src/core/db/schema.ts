@@ -1,4 +1,4 @@
-// Kysely table types for db/migrations. Timestamps are read as Date; bigint ids as strings
+// Kysely table types for db/migrations. Timestamps are read as Date; bigint columns as strings
 // (pg returns int8 as text), jsonb as parsed JSON.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AttemptOutcome, AttemptStatus, BatchStatus, ContactStatus } from '../domain.js';
@@ -7,7 +7,6 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
 type BigId = ColumnType<string, never, never>;
-type BigRef = ColumnType<string, string | number | bigint, string | number | bigint>;
 
 export interface OrgsTable {
   id: Generated<string>;
@@ -45,7 +44,10 @@ export interface BatchesTable {
 export type TzSource = 'explicit' | 'number' | 'fallback' | 'country_fallback';
 
 export interface ContactsTable {
-  id: BigId;
+  /** A uuid v7, time + random bits (migration 0002): a sequence shared by all orgs revealed each org's volume. */
+  id: Generated<string>;
+  /** The bigint id of a contact created before migration 0002, kept for mapping only; never exposed. */
+  legacy_id: ColumnType<string | null, never, never>;
   org_id: string;
   batch_id: string;
   phone: string;
@@ -67,7 +69,7 @@ export interface AttemptsTable {
   org_id: string;
   campaign_id: string;
   batch_id: string;
-  contact_id: BigRef;
+  contact_id: string;
   attempt: number;
   status: ColumnType<AttemptStatus, AttemptStatus | undefined, AttemptStatus>;
   outcome: AttemptOutcome | null;
@@ -92,7 +94,7 @@ export interface CallEventsTable {
   org_id: string;
   campaign_id: string | null;
   batch_id: string | null;
-  contact_id: BigRef | null;
+  contact_id: string | null;
   attempt_id: string | null;
   type: string;
   occurred_at: Timestamp;

@@ -58,7 +58,7 @@ export async function listAttempts(
     .execute();
   return rows.map((r) => ({
     id: r.id,
-    contactId: String(r.contact_id),
+    contactId: r.contact_id,
     phone: r.phone,
     attempt: r.attempt,
     status: r.status,

@@ -15,7 +15,7 @@ import type { RouteDeps } from './deps.js';
 const when = z.iso.datetime().nullable();
 const attemptItemSchema = z.object({
   id: z.uuid(),
-  contactId: z.string(),
+  contactId: z.uuid(),
   phone: z.string().describe('E.164'),
   attempt: z.number().int(),
   status: z.enum(attemptStatuses),

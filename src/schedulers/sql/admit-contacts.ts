@@ -23,7 +23,7 @@ export async function createAttempts(trx: Db, attempts: readonly NewAttempt[]): 
       select id, org_id, campaign_id, batch_id, contact_id, attempt, 'queued'
         from unnest(${attempts.map((a) => a.id)}::uuid[], ${attempts.map((a) => a.orgId)}::uuid[],
                     ${attempts.map((a) => a.campaignId)}::uuid[], ${attempts.map((a) => a.batchId)}::uuid[],
-                    ${attempts.map((a) => a.contactId)}::bigint[], ${attempts.map((a) => a.attempt)}::int[])
+                    ${attempts.map((a) => a.contactId)}::uuid[], ${attempts.map((a) => a.attempt)}::int[])
           as v(id, org_id, campaign_id, batch_id, contact_id, attempt)
       returning contact_id)
     update contacts set status = 'in_progress', attempts = attempts + 1, updated_at = now()
@@ -34,7 +34,7 @@ export async function rescheduleContacts(trx: Db, moves: readonly { contactId: s
   if (moves.length === 0) return;
   await sql`
     update contacts c set next_attempt_at = v.at, updated_at = now()
-      from unnest(${moves.map((m) => m.contactId)}::bigint[], ${moves.map((m) => m.at.toISOString())}::timestamptz[]) as v(id, at)
+      from unnest(${moves.map((m) => m.contactId)}::uuid[], ${moves.map((m) => m.at.toISOString())}::timestamptz[]) as v(id, at)
      where c.id = v.id and c.status = 'pending'`.execute(trx);
 }
 
@@ -42,5 +42,5 @@ export async function finishDncContacts(trx: Db, contactIds: readonly string[]):
   if (contactIds.length === 0) return;
   await sql`
     update contacts set status = 'finished', last_outcome = 'dnc', next_attempt_at = null, updated_at = now()
-     where id = any(${contactIds}::bigint[]) and status = 'pending'`.execute(trx);
+     where id = any(${contactIds}::uuid[]) and status = 'pending'`.execute(trx);
 }

@@ -50,7 +50,7 @@ export async function claimDueContacts(trx: Db, quotas: ReadonlyMap<string, numb
         limit q.n
         for update skip locked) c`.execute(trx);
   return r.rows.map((x) => ({
-    id: String(x.id),
+    id: x.id,
     batchId: x.batch_id,
     orgId: x.org_id,
     phone: x.phone,

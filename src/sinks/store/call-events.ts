@@ -29,7 +29,7 @@ export async function recordCallEvents(
   const r = await sql<{ id: string; ids: string[] }>`
     with input as (
       select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as x(
-        n int, id uuid, org_id uuid, campaign_id uuid, batch_id uuid, contact_id bigint, attempt_id uuid,
+        n int, id uuid, org_id uuid, campaign_id uuid, batch_id uuid, contact_id uuid, attempt_id uuid,
         type text, occurred_at timestamptz, data jsonb, body jsonb)
     ), ev as (
       insert into call_events (id, org_id, campaign_id, batch_id, contact_id, attempt_id, type, occurred_at, data)
