@@ -6,13 +6,14 @@
 // is refused whatever its length: its character frequencies must carry at least 3 bits of Shannon
 // entropy per character (random hex carries about 3.8, random base64 about 5). An estimate cannot
 // tell a long sentence from random text, so the value should be generated, never typed.
+import { DEV_ENCRYPTION_KEY } from './secrets.js';
 
 export const MIN_SECRET_BITS = 256;
 export const MIN_SHANNON_BITS_PER_CHAR = 3;
 export const GENERATE_SECRET_HINT = 'generate one with `openssl rand -base64 32`';
 
 /** Values published in this repository or its history: never acceptable, however strong they look. */
-const PUBLISHED = new Set(['outdial-development-key-do-not-use-in-production']);
+const PUBLISHED = new Set([DEV_ENCRYPTION_KEY]);
 
 function bitsPerChar(s: string): number {
   return /^[0-9a-fA-F]+$/.test(s) ? 4 : 6;

@@ -5,6 +5,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, Request } from 'express';
 import type { Redis } from '../../core/redis.js';
+import { bearerCredential } from '../../core/secrets.js';
 import { withTimeout } from '../../core/timeout.js';
 
 export const ADMIN_USER = 'admin';
@@ -28,8 +29,7 @@ export function credentialsMatch(user: unknown, password: unknown, adminToken: s
 
 /** The bearer credential of the request, if it sends one. */
 export function bearerToken(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  return header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : undefined;
+  return bearerCredential(req.headers.authorization) ?? undefined;
 }
 
 /** `Authorization: Bearer <admin token>` for scripts; a browser never sends it on its own, so it needs no CSRF token. */

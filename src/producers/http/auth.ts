@@ -5,13 +5,8 @@
 import type { RequestHandler } from 'express';
 import type { Db } from '../../core/db/client.js';
 import { UnauthorizedError } from '../../core/errors.js';
-import { constantTimeEqual, hashApiKey } from '../../core/secrets.js';
+import { bearerCredential as bearer, constantTimeEqual, hashApiKey } from '../../core/secrets.js';
 import { refuseBlockedAddress, type AuthFailureLimiter } from './auth-failures.js';
-
-function bearer(header: string | undefined): string | null {
-  const match = /^Bearer[ \t]+(\S{1,512})[ \t]*$/i.exec(header ?? '');
-  return match?.[1] ?? null;
-}
 
 export function orgAuth(db: Db, failures: AuthFailureLimiter): RequestHandler {
   return async (req, res, next) => {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { eventTypes } from '../../core/domain.js';
 import { NotFoundError, UnprocessableError } from '../../core/errors.js';
 import { webhookJobSchema } from '../../core/queues.js';
-import { DEV_ENCRYPTION_KEY, encryptSecret, newWebhookSecret } from '../../core/secrets.js';
+import { encryptionKey, encryptSecret, newWebhookSecret } from '../../core/secrets.js';
 import { requestOrg } from '../http/context.js';
 import { decodeCursor, page, pageQuery } from '../http/cursor.js';
 import { idParam, parseBody, parseQuery } from '../http/validate.js';
@@ -119,7 +119,7 @@ function describe(registry: RouteDeps['registry']): void {
 
 export function webhookRoutes({ rt, registry }: RouteDeps): Router {
   describe(registry);
-  const key = rt.config.OUTDIAL_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
+  const key = encryptionKey(rt.config);
   const router = Router();
   router.post('/webhooks', async (req, res) => {
     const input = parseBody(webhookInputSchema, req);
