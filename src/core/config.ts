@@ -61,6 +61,8 @@ export const configSchema = z.object({
   OUTDIAL_ENCRYPTION_KEY_PREVIOUS: optionalSecret,
   /** When set, /metrics answers only `Authorization: Bearer <token>` (it names org ids). At least 256 bits. */
   OUTDIAL_METRICS_TOKEN: optionalSecret,
+  /** The api role serves /metrics (with /healthz, /readyz) on this port of HOST instead of on PORT. */
+  OUTDIAL_METRICS_PORT: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
   /** Express `trust proxy`: which hops may set X-Forwarded-For/-Proto (client address for auth limits, Secure cookies). */
   OUTDIAL_TRUST_PROXY: trustProxy,
   /** Failed authentications (API key, admin token, Bull Board login) allowed per client address in each window; 429 beyond. */

@@ -88,7 +88,8 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
   // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──
   app.use(createAdminRouter(rt, { authFailures }));
-  app.get('/metrics', metricsHandler(rt));
+  // With OUTDIAL_METRICS_PORT, startApi serves /metrics on its own listener instead.
+  if (rt.config.OUTDIAL_METRICS_PORT === undefined) app.get('/metrics', metricsHandler(rt));
 
   app.use(orgRoutes(deps));
   app.use('/v1', v1Router(deps, opts));
