@@ -15,7 +15,7 @@ import { doubleCsrf } from 'csrf-csrf';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { allQueues } from '../../core/queue-set.js';
 import type { Runtime } from '../../core/runtime.js';
-import { authFailureLimiterFor, type AuthFailureLimiter } from '../http/auth-failures.js';
+import { authFailureLimiterFor, TOO_MANY_FAILURES, type AuthFailureLimiter } from '../http/auth-failures.js';
 import { loginPage } from './login-page.js';
 import {
   bearerMatches,
@@ -191,7 +191,7 @@ function requireAdmin({ adminToken, basePath, sessions, failures, admitted }: Re
       const wait = await failures.blockedFor(req);
       if (wait !== null) {
         res.setHeader('retry-after', wait);
-        res.status(429).json(errorBody('rate_limited', 'too many failed authentications from this address; retry later'));
+        res.status(429).json(errorBody('rate_limited', TOO_MANY_FAILURES));
         return;
       }
       if (bearerMatches(req, adminToken)) {

@@ -12,6 +12,8 @@ import type { Logger } from '../../core/logger.js';
 import type { Redis } from '../../core/redis.js';
 import type { Runtime } from '../../core/runtime.js';
 
+export const TOO_MANY_FAILURES = 'too many failed authentications from this address; retry later';
+
 export interface AuthFailureLimits {
   /** Failures allowed per address in each window. */
   points: number;
@@ -87,5 +89,5 @@ export async function refuseBlockedAddress(limiter: AuthFailureLimiter, req: Req
   const wait = await limiter.blockedFor(req);
   if (wait === null) return;
   res.setHeader('retry-after', wait);
-  throw new RateLimitedError('too many failed authentications from this address; retry later');
+  throw new RateLimitedError(TOO_MANY_FAILURES);
 }
