@@ -2,12 +2,14 @@
 // start function receives its dependencies explicitly (src/core/runtime.ts); this file and
 // src/roles.ts are the only places that know every role.
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from './core/config.js';
+import { ConfigError, loadConfig, requireConfig } from './core/config.js';
 import { createDb } from './core/db/client.js';
 import { migrateToLatest } from './core/db/migrate.js';
 import { onShutdown } from './core/health.js';
 import { createLogger } from './core/logger.js';
 import { createRuntime } from './core/runtime.js';
+import { reencryptWebhookSecrets } from './core/secret-rotation.js';
+import { decryptionKeys } from './core/secrets.js';
 import { registerClientCommands } from './producers/client/index.js';
 import { parseRoles, startRoles, type RoleName } from './roles.js';
 
@@ -51,6 +53,29 @@ program
     try {
       const applied = await migrateToLatest(db);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+program
+  .command('secrets')
+  .description('webhook secrets at rest')
+  .command('reencrypt')
+  .description(
+    'seal every webhook secret under OUTDIAL_ENCRYPTION_KEY, opening old ones with OUTDIAL_ENCRYPTION_KEY_PREVIOUS (key rotation)',
+  )
+  .action(async () => {
+    // Without a configured key this would seal everything under the published development key.
+    const config = requireConfig(loadConfig(), ['OUTDIAL_ENCRYPTION_KEY'], 'outdial secrets reencrypt');
+    const { db } = createDb(config.DATABASE_URL, { max: 2 });
+    try {
+      const report = await reencryptWebhookSecrets(db, decryptionKeys(config));
+      console.log(JSON.stringify(report));
+      if (report.unreadable.length > 0) {
+        console.error(`${report.unreadable.length} webhook secret(s) open with no configured key: left as they are`);
+        process.exitCode = 1;
+      }
     } finally {
       await db.destroy();
     }

@@ -1,7 +1,9 @@
 // The process environment, validated once at start-up. Nothing else reads process.env:
 // the parsed Config is passed down explicitly. A missing or invalid variable stops the
 // process with a message naming it.
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { GENERATE_SECRET_HINT, secretWeakness } from './secret-policy.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0'])
@@ -12,6 +14,36 @@ const optionalNonEmpty = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+/** An operator-chosen secret: may stay unset, but when set must pass the policy in secret-policy.ts. */
+const optionalSecret = optionalNonEmpty.superRefine((v, ctx) => {
+  const weakness = v === undefined ? null : secretWeakness(v);
+  if (weakness) ctx.addIssue({ code: 'custom', message: `${weakness}; ${GENERATE_SECRET_HINT}` });
+});
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Express's `trust proxy`: unset or `false` trusts no proxy (req.ip is the peer), `true` trusts
+ * every hop, a number trusts that many hops, otherwise a comma-separated list of addresses,
+ * CIDR ranges or the names loopback, linklocal, uniquelocal.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v, ctx): boolean | number | string[] => {
+    const s = v?.trim() ?? '';
+    if (s === '' || s === 'false') return false;
+    if (s === 'true') return true;
+    if (/^\d+$/.test(s)) return Number(s);
+    const items = s.split(',').map((i) => i.trim());
+    const bad = items.filter((i) => !PROXY_NAMES.has(i) && !ipaddr.isValid(i) && !ipaddr.isValidCIDR(i));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `not an address, CIDR range or proxy name: ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return items;
+  });
+
 export const configSchema = z.object({
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/outdial'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -19,11 +51,23 @@ export const configSchema = z.object({
   OUTDIAL_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('outdial'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  OUTDIAL_ADMIN_TOKEN: optionalNonEmpty,
+  /** Guards POST /v1/orgs and Bull Board; unset closes both. At least 256 bits (secret-policy.ts). */
+  OUTDIAL_ADMIN_TOKEN: optionalSecret,
   /** Bull Board shows queues and jobs but refuses every action (retry, clean, pause, remove). */
   OUTDIAL_BULLBOARD_READONLY: bool.default(false),
-  /** 32+ character secret used to encrypt webhook secrets at rest. */
-  OUTDIAL_ENCRYPTION_KEY: optionalNonEmpty,
+  /** Encrypts webhook secrets at rest (unset: a published development key, warned). At least 256 bits. */
+  OUTDIAL_ENCRYPTION_KEY: optionalSecret,
+  /** During a key rotation: the key being retired, tried for decryption only (see `outdial secrets reencrypt`). */
+  OUTDIAL_ENCRYPTION_KEY_PREVIOUS: optionalSecret,
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (it names org ids). At least 256 bits. */
+  OUTDIAL_METRICS_TOKEN: optionalSecret,
+  /** The api role serves /metrics (with /healthz, /readyz) on this port of HOST instead of on PORT. */
+  OUTDIAL_METRICS_PORT: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
+  /** Express `trust proxy`: which hops may set X-Forwarded-For/-Proto (client address for auth limits, Secure cookies). */
+  OUTDIAL_TRUST_PROXY: trustProxy,
+  /** Failed authentications (API key, admin token, Bull Board login) allowed per client address in each window; 429 beyond. */
+  OUTDIAL_AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(20),
+  OUTDIAL_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().positive().max(86_400).default(300),
   OUTDIAL_TELEPHONY: z.enum(['sim', 'livekit']).default('sim'),
   /** Sim adapter: seed of every call's fate, and a factor on its ring/AMD/talk durations (0 = instant). */
   OUTDIAL_SIM_SEED: z.coerce.number().int().default(1),

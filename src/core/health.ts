@@ -8,7 +8,7 @@ import express, { Router } from 'express';
 import { sql } from 'kysely';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { migrationsCurrent } from './db/migrate.js';
-import { metricsHandler } from './metrics-endpoint.js';
+import { metricsHandler, type MetricsHandlerOptions } from './metrics-endpoint.js';
 import type { Runtime } from './runtime.js';
 import { withTimeout } from './timeout.js';
 
@@ -99,11 +99,14 @@ export interface OpsRouter extends Router {
 }
 
 /** GET /metrics, /healthz and /readyz; the api mounts it on its own app, other roles get it from startRoleHttp. */
-export function opsRouter(rt: Runtime, opts: { checks?: readonly ReadinessCheck[] } = {}): OpsRouter {
+export function opsRouter(
+  rt: Runtime,
+  opts: { checks?: readonly ReadinessCheck[]; metrics?: MetricsHandlerOptions } = {},
+): OpsRouter {
   const checks = opts.checks ?? coreChecks(rt);
   let draining = false;
   const router = Router();
-  router.get('/metrics', metricsHandler(rt));
+  router.get('/metrics', metricsHandler(rt, opts.metrics));
   router.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -133,11 +136,20 @@ export interface RoleHttp {
 
 export async function startRoleHttp(
   rt: Runtime,
-  opts: { port: number; host?: string; checks?: readonly ReadinessCheck[]; extraRouters?: readonly Router[] },
+  opts: {
+    port: number;
+    host?: string;
+    checks?: readonly ReadinessCheck[];
+    extraRouters?: readonly Router[];
+    metrics?: MetricsHandlerOptions;
+  },
 ): Promise<RoleHttp> {
   const app = express();
   app.disable('x-powered-by');
-  const ops = opsRouter(rt, opts.checks ? { checks: opts.checks } : {});
+  const ops = opsRouter(rt, {
+    ...(opts.checks ? { checks: opts.checks } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+  });
   app.use(ops);
   for (const r of opts.extraRouters ?? []) app.use(r);
   const server = createServer(app);

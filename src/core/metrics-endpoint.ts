@@ -1,17 +1,24 @@
 // The /metrics handler every role serves: the process registry, BullMQ's gauges for every queue,
 // and the gauges that are cheapest to read from Postgres at scrape time (calls in flight per org,
-// the limits of orgs that are calling, stuck attempts). Each scrape costs three queries over the
-// open-attempts partial index and one Redis round trip per queue; with several roles scraped,
-// dashboards take max() over instances.
+// the limits of orgs that are calling, stuck attempts). Those three queries over the
+// open-attempts partial index run at most once per SCRAPE_CACHE_MS per process, however many
+// scrapers ask (concurrent scrapes share the one in flight); each scrape still costs one Redis
+// round trip per queue. With several roles scraped, dashboards take max() over instances.
+// The series name org ids: with OUTDIAL_METRICS_TOKEN set, only a scraper sending it as a bearer
+// token gets them.
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
 import type { Db } from './db/client.js';
+import { UnauthorizedError } from './errors.js';
 import { outdialMetrics, renderMetrics } from './metrics-catalog.js';
 import { allQueues } from './queue-set.js';
 import type { Runtime } from './runtime.js';
+import { bearerCredential, constantTimeEqual } from './secrets.js';
 import { withTimeout } from './timeout.js';
 
 const SCRAPE_PART_TIMEOUT_MS = 3000;
+/** How long scrape-time query results are reused: below any sane scrape interval, above a burst of scrapers. */
+export const SCRAPE_CACHE_MS = 5000;
 
 /** Beyond ring timeout + max call time, an attempt has this long to be closed by sinks before it counts as stuck. */
 export const STUCK_MARGIN_SECONDS = 600;
@@ -53,12 +60,49 @@ export async function refreshScrapeGauges(rt: Runtime): Promise<void> {
   for (const row of active.rows) m.activeCalls.set({ org: row.org_id }, Number(row.n));
 }
 
+/**
+ * `work` run at most once per `ttlMs`: calls within the window after a success share its result,
+ * calls while it runs share the run in flight. A failure is not reused: the next call runs again.
+ */
+export function reuseFor<T>(work: () => Promise<T>, ttlMs: number, now: () => number = Date.now): () => Promise<T> {
+  let last: { startedAt: number; settled: boolean; result: Promise<T> } | undefined;
+  return () => {
+    if (last && (!last.settled || now() - last.startedAt < ttlMs)) return last.result;
+    const entry = { startedAt: now(), settled: false, result: work() };
+    last = entry;
+    entry.result.then(
+      () => {
+        entry.settled = true;
+      },
+      () => {
+        if (last === entry) last = undefined;
+      },
+    );
+    return entry.result;
+  };
+}
+
+export interface MetricsHandlerOptions {
+  /** Reuse of scrape-time query results; default SCRAPE_CACHE_MS (0 queries on every scrape). */
+  cacheMs?: number;
+  /** Clock of that reuse (tests). */
+  now?: () => number;
+}
+
 /** GET /metrics. A failing Postgres or Redis still yields the process metrics, so the scrape itself never goes dark. */
-export function metricsHandler(rt: Runtime): RequestHandler {
-  return (_req, res, next) => {
+export function metricsHandler(rt: Runtime, opts: MetricsHandlerOptions = {}): RequestHandler {
+  const token = rt.config.OUTDIAL_METRICS_TOKEN;
+  const refreshGauges = reuseFor(() => refreshScrapeGauges(rt), opts.cacheMs ?? SCRAPE_CACHE_MS, opts.now);
+  return (req, res, next) => {
+    if (token !== undefined && !constantTimeEqual(bearerCredential(req.get('authorization')) ?? '', token)) {
+      // Answered here: the roles without the API have no error middleware on this server.
+      const e = new UnauthorizedError('metrics need the bearer token OUTDIAL_METRICS_TOKEN');
+      res.status(e.status).setHeader('www-authenticate', 'Bearer').json({ error: { code: e.code, message: e.message } });
+      return;
+    }
     const render = async () => {
       try {
-        await withTimeout(refreshScrapeGauges(rt), SCRAPE_PART_TIMEOUT_MS, 'db gauges');
+        await withTimeout(refreshGauges(), SCRAPE_PART_TIMEOUT_MS, 'db gauges');
       } catch (err) {
         rt.log.warn({ err: (err as Error).message }, 'metrics.db_gauges_failed');
       }

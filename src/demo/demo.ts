@@ -94,14 +94,14 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const database = await demoDatabase(pgService.url);
     cleanups.push(() => database.drop());
 
-    const adminToken = randomBytes(16).toString('hex');
+    const adminToken = randomBytes(32).toString('base64url');
     const config = loadConfig({
       ...(opts.env ?? process.env),
       DATABASE_URL: database.url,
       REDIS_URL: redisService.url,
       OUTDIAL_REDIS_PREFIX: `outdial-demo-${randomBytes(3).toString('hex')}`,
       OUTDIAL_ADMIN_TOKEN: adminToken,
-      OUTDIAL_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
+      OUTDIAL_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
       OUTDIAL_TELEPHONY: 'sim',
       OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true', // the demo's receiver is on loopback
       OUTDIAL_SIM_SEED: String(opts.seed ?? 7),

@@ -8,6 +8,7 @@ import { metricsHandler } from '../core/metrics-endpoint.js';
 import type { Runtime } from '../core/runtime.js';
 import { createAdminRouter } from './admin/router.js';
 import { orgAuth } from './http/auth.js';
+import { authFailureLimiterFor } from './http/auth-failures.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { rateLimitByOrg, type RateLimitOptions } from './http/rate-limit.js';
 import { requestLogger } from './http/request-log.js';
@@ -43,7 +44,7 @@ export interface ApiOptions {
 function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   const { rt } = deps;
   const v1 = Router();
-  v1.use(orgAuth(rt.db));
+  v1.use(orgAuth(rt.db, deps.authFailures));
   v1.use(
     rateLimitByOrg(
       rt.redis,
@@ -70,14 +71,19 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
 
 export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   const registry = new OpenAPIRegistry();
+  const authFailures = authFailureLimiterFor(rt);
   const deps: RouteDeps = {
     rt,
     registry,
+    authFailures,
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
   };
   const app = express();
   app.disable('x-powered-by');
+  // Which proxies may name the client (X-Forwarded-For: failed-auth limits per address) and the
+  // scheme (X-Forwarded-Proto: Secure cookies behind a TLS-terminating proxy).
+  app.set('trust proxy', rt.config.OUTDIAL_TRUST_PROXY);
   app.use(requestLogger(rt.log));
   app.use(helmet());
   app.use(
@@ -90,8 +96,9 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
 
   for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
   // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──
-  app.use(createAdminRouter(rt));
-  app.get('/metrics', metricsHandler(rt));
+  app.use(createAdminRouter(rt, { authFailures }));
+  // With OUTDIAL_METRICS_PORT, startApi serves /metrics on its own listener instead.
+  if (rt.config.OUTDIAL_METRICS_PORT === undefined) app.get('/metrics', metricsHandler(rt));
 
   app.use(orgRoutes(deps));
   app.use('/v1', v1Router(deps, opts));

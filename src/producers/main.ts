@@ -2,12 +2,15 @@
 // accepting, let requests in flight finish within a deadline, then drop what is left).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startRoleHttp, type RoleHttp } from '../core/health.js';
 import type { Runtime } from '../core/runtime.js';
 import { createApp, type ApiOptions } from './app.js';
 
 export interface ApiHandle {
   server: Server;
   url: string;
+  /** The separate /metrics listener when OUTDIAL_METRICS_PORT is set. */
+  metrics: RoleHttp | null;
   close(): Promise<void>;
 }
 
@@ -35,10 +38,21 @@ export async function startApi(
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   rt.log.info({ url }, 'api.listening');
+  const metricsPort = rt.config.OUTDIAL_METRICS_PORT;
+  let metrics: RoleHttp | null = null;
+  try {
+    if (metricsPort !== undefined) metrics = await startRoleHttp(rt, { port: metricsPort, host });
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+  if (metrics) rt.log.info({ port: metrics.port }, 'api.metrics_listening');
   return {
     server,
     url,
+    metrics,
     async close() {
+      await metrics?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // A keep-alive socket turns idle only when its request ends: sweep until all are gone,
       // rather than waiting out keepAliveTimeout.

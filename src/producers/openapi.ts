@@ -16,7 +16,7 @@ const errorDescriptions: Record<number, string> = {
   409: 'the resource is not in a state that allows this',
   413: 'request body too large',
   422: 'well-formed but unacceptable content',
-  429: 'rate limit for this API key exceeded',
+  429: 'rate limit for this API key exceeded, or too many failed authentications from this address (see retry-after)',
 };
 
 export interface RouteDoc {
@@ -46,8 +46,7 @@ export function describeRoute(registry: OpenAPIRegistry, doc: RouteDoc): void {
   const auth = doc.auth ?? 'org';
   const errors = new Set([
     ...(doc.errors ?? []),
-    ...(auth === 'none' ? [] : [401]),
-    ...(auth === 'org' ? [429] : []),
+    ...(auth === 'none' ? [] : [401, 429]),
   ]);
   for (const status of [...errors].sort()) {
     responses[status] = {

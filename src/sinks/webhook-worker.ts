@@ -16,7 +16,7 @@ import type { Logger } from '../core/logger.js';
 import { outdialMetrics, type OutdialMetrics } from '../core/metrics-catalog.js';
 import { queueNames, webhookJobSchema, type WebhookJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { DEV_ENCRYPTION_KEY, decryptSecret } from '../core/secrets.js';
+import { decryptionKeys, decryptSecret } from '../core/secrets.js';
 import { defaultBackoff, nextRetryAt, type BackoffConfig } from './backoff.js';
 import { createGroupRunner, createWriteBatcher, type GroupRunner } from './batcher.js';
 import { enqueueRetry } from './deliveries.js';
@@ -76,7 +76,7 @@ export function startWebhookWorker(rt: Runtime, opts: WebhookWorkerOptions = {})
     log: rt.log.child({ worker: queueNames.webhooks }),
     metrics: outdialMetrics(rt.registry),
     agents: createAgents(),
-    signer: signerCache(rt.config.OUTDIAL_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY),
+    signer: signerCache(decryptionKeys(rt.config)),
     timeoutMs,
     backoff: opts.backoff ?? defaultBackoff,
     random: opts.random ?? Math.random,
@@ -202,13 +202,13 @@ async function settle(ctx: Ctx, d: ClaimedDelivery, r: SendResult): Promise<void
 }
 
 /** Decrypting a secret per delivery is wasted work: signers are kept per endpoint (bounded). */
-function signerCache(key: string): (d: ClaimedDelivery) => Webhook {
+function signerCache(keys: readonly string[]): (d: ClaimedDelivery) => Webhook {
   const signers = new Map<string, { enc: string; signer: Webhook }>();
   return (d) => {
     const hit = signers.get(d.endpoint_id);
     if (hit && hit.enc === d.secret_enc) return hit.signer;
     if (signers.size > 10_000) signers.clear();
-    const signer = new Webhook(decryptSecret(d.secret_enc, key));
+    const signer = new Webhook(decryptSecret(d.secret_enc, keys));
     signers.set(d.endpoint_id, { enc: d.secret_enc, signer });
     return signer;
   };

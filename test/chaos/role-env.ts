@@ -10,6 +10,7 @@ export interface RoleEnvInput {
   /** The API's port (ignored by the other roles). */
   port: number;
   encryptionKey: string;
+  adminToken: string;
   logLevel: string;
   simSeed: number;
   /** Factor on the Sim's default ring/AMD/talk/voicemail durations. */
@@ -24,7 +25,7 @@ export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string>
     OUTDIAL_REDIS_PREFIX: e.prefix,
     HOST: '127.0.0.1',
     PORT: String(role === 'api' ? e.port : 0),
-    OUTDIAL_ADMIN_TOKEN: 'chaos-admin-token',
+    OUTDIAL_ADMIN_TOKEN: e.adminToken,
     OUTDIAL_ENCRYPTION_KEY: e.encryptionKey,
     OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true',
     OUTDIAL_TELEPHONY: 'sim',

@@ -4,6 +4,7 @@
 // webhook receiver outage. Then the verdict from Postgres, the Sim's call log and the receiver.
 // Last stdout line: {contacts, kills, redisFlushes, pgRestarts, doubleDials, lostContacts,
 // limitViolations, webhooksMissing}; the exit code is non-zero when any harm count is.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,7 +27,9 @@ import { seedWorld } from './seed.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './services.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const ENCRYPTION_KEY = 'chaos-run-encryption-key-0123456789abcdef';
+// Fresh per run, and strong enough for the secrets policy (src/core/secret-policy.ts).
+const ENCRYPTION_KEY = randomBytes(32).toString('base64url');
+const ADMIN_TOKEN = randomBytes(32).toString('base64url');
 const PREFIX = 'chaos';
 const WEBHOOK_GRACE_MS = 5 * 60_000;
 
@@ -287,6 +290,7 @@ async function main(): Promise<number> {
           prefix: PREFIX,
           port: apiPorts[index] ?? 0,
           encryptionKey: ENCRYPTION_KEY,
+          adminToken: ADMIN_TOKEN,
           logLevel: opts.logLevel,
           simSeed: seed,
           simTimeScale: form.simTimeScale,

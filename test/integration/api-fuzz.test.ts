@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiHarness, type ApiHarness } from '../support/api.js';
+import { ADMIN_TOKEN, createApiHarness, type ApiHarness } from '../support/api.js';
 import { insertBatch, insertContacts } from '../support/fixtures.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 30);
@@ -161,7 +161,7 @@ describe('fuzzing every route', () => {
             const before = await footprint();
             let req = h.http[route.method](path)
               .query(query)
-              .set('authorization', route.path('') === '/v1/orgs' ? 'Bearer test-admin-token' : org.auth);
+              .set('authorization', route.path('') === '/v1/orgs' ? `Bearer ${ADMIN_TOKEN}` : org.auth);
             if (route.method !== 'get') {
               req =
                 rawBody === undefined

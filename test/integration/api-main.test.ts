@@ -63,6 +63,27 @@ describe('startApi', () => {
   });
 });
 
+describe('OUTDIAL_METRICS_PORT', () => {
+  it('moves /metrics off the API port onto its own listener', async () => {
+    const own = await createTestRuntime('api_metrics_port', { OUTDIAL_METRICS_PORT: '0' });
+    try {
+      const api = await startApi(own, { port: 0, host: '127.0.0.1' });
+      try {
+        expect((await fetch(`${api.url}/metrics`)).status).toBe(404);
+        expect(api.metrics).not.toBeNull();
+        const metrics = await fetch(`http://127.0.0.1:${api.metrics!.port}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(await metrics.text()).toContain('outdial_calls_total');
+      } finally {
+        await api.close();
+      }
+      await expect(fetch(`http://127.0.0.1:${api.metrics!.port}/metrics`)).rejects.toThrow();
+    } finally {
+      await own.teardown();
+    }
+  });
+});
+
 describe('/readyz', () => {
   // The dead client refuses commands at once (no offline queue), so no check waits on the timeout.
   it('answers 503 naming the failed check when Redis is unreachable', async () => {

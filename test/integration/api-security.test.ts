@@ -1,7 +1,13 @@
 // What the API leaves behind in logs and at rest: phone numbers only masked, API keys and
 // webhook secrets never in plaintext, not even when a request puts them where they do not belong.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// And how it stands up to guessing: failed authentications are limited per client address.
+import { Redis } from 'ioredis';
 import { sql } from 'kysely';
+import supertest from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.js';
+import { createApp } from '../../src/producers/app.js';
+import { clientAddressKey } from '../../src/producers/http/auth-failures.js';
 import { ADMIN_TOKEN, createApiHarness, type ApiHarness } from '../support/api.js';
 import { insertBatch } from '../support/fixtures.js';
 
@@ -90,5 +96,97 @@ describe('at rest', () => {
     const dump = rows[0]!.dump;
     expect(dump).toContain(org.id);
     for (const s of [org.apiKey, org.apiKey.slice(8), secret.slice(6)]) expect(dump).not.toContain(s);
+  });
+});
+
+describe('failed authentication', () => {
+  // Three failures per address; X-Forwarded-For from loopback names the client (OUTDIAL_TRUST_PROXY).
+  let g: ApiHarness;
+  let key: string;
+  beforeAll(async () => {
+    g = await createApiHarness('api_authfail', {}, { OUTDIAL_AUTH_FAILURE_LIMIT: '3', OUTDIAL_TRUST_PROXY: 'loopback' });
+    await g.rt.redis.ping(); // the limiter fails open until the connection is ready
+    key = (await g.createOrg('Brute')).auth;
+  });
+  afterAll(async () => {
+    await g.teardown();
+  });
+  const from = (ip: string, auth: string) => g.http.get('/v1/campaigns').set('x-forwarded-for', ip).set('authorization', auth);
+  /** How many Postgres connections the API checked out while `request` ran. */
+  async function connectionsDuring<T>(request: () => Promise<T>): Promise<{ res: T; acquired: number }> {
+    let acquired = 0;
+    const onAcquire = () => void acquired++;
+    g.rt.pool.on('acquire', onAcquire);
+    try {
+      return { res: await request(), acquired };
+    } finally {
+      g.rt.pool.off('acquire', onAcquire);
+    }
+  }
+
+  it('refuses an address with 429 and retry-after once it has used up its failures, before looking at the key', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await from('198.51.100.1', `Bearer od_wrong${i}`)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const { res: refused, acquired } = await connectionsDuring(() => from('198.51.100.1', key));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({
+      error: { code: 'rate_limited', message: 'too many failed authentications from this address; retry later' },
+    });
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(300);
+    expect(acquired).toBe(0);
+    // The probe sees the key lookup of an address that is not blocked.
+    const allowed = await connectionsDuring(() => from('198.51.100.2', key));
+    expect(allowed.res.status).toBe(200);
+    expect(allowed.acquired).toBeGreaterThan(0);
+  });
+
+  it('counts wrong admin tokens in the same budget and counts no successful request', async () => {
+    for (let i = 0; i < 5; i++) await from('198.51.100.3', key).expect(200);
+    const createOrg = (auth: string) =>
+      g.http.post('/v1/orgs').set('x-forwarded-for', '198.51.100.3').set('authorization', auth).send({ name: 'N', maxConcurrency: 1 });
+    expect((await createOrg('Bearer wrong-admin-token')).status).toBe(401);
+    await from('198.51.100.3', 'Bearer od_wrong').expect(401);
+    expect((await createOrg('Bearer wrong-admin-token')).status).toBe(401);
+    const refused = await createOrg(`Bearer ${ADMIN_TOKEN}`);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    await from('198.51.100.3', key).expect(429);
+  });
+
+  it('groups IPv6 clients by /64', async () => {
+    for (let i = 1; i <= 3; i++) await from(`2001:db8:1:2::${i}`, 'Bearer od_wrong').expect(401);
+    await from('2001:db8:1:2:ffff::9', key).expect(429);
+    await from('2001:db8:1:3::1', key).expect(200);
+  });
+
+  it('fails open with a warning when Redis is unreachable', async () => {
+    const deadRedis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    deadRedis.on('error', () => undefined);
+    const logs: string[] = [];
+    const log = createLogger({ level: 'warn', destination: { write: (line: string) => void logs.push(line) } });
+    try {
+      const app = createApp({ ...g.rt, redis: deadRedis, log });
+      for (let i = 0; i < 5; i++) {
+        await supertest(app).get('/v1/campaigns').set('x-forwarded-for', '198.51.100.4').set('authorization', 'Bearer od_x').expect(401);
+      }
+      await supertest(app).get('/v1/campaigns').set('x-forwarded-for', '198.51.100.4').set('authorization', key).expect(200);
+      expect(logs.join('')).toContain('auth_failures.unavailable');
+    } finally {
+      deadRedis.disconnect();
+    }
+  });
+});
+
+describe('client address keys', () => {
+  it('keeps IPv4 (also IPv4-mapped) whole and cuts IPv6 to its /64', () => {
+    expect(clientAddressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientAddressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientAddressKey('2001:0db8:0000:0000:abcd::1')).toBe('2001:db8:0:0::/64');
+    expect(clientAddressKey(undefined)).toBe('unknown');
+    expect(clientAddressKey('not an ip')).toBe('unknown');
   });
 });

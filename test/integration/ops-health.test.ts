@@ -1,10 +1,14 @@
 // /healthz, /readyz and /metrics of a role without an API, against the local Postgres and Redis
 // and against a Redis that is not there.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import express from 'express';
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startRoleHttp, onShutdown, type ReadinessReport, type RoleHttp } from '../../src/core/health.js';
 import { outdialMetrics } from '../../src/core/metrics-catalog.js';
+import { metricsHandler, SCRAPE_CACHE_MS } from '../../src/core/metrics-endpoint.js';
 import { queueNames } from '../../src/core/queues.js';
 import { allQueues } from '../../src/core/queue-set.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -24,7 +28,8 @@ describe('a role with Postgres and Redis up', () => {
   let http: RoleHttp;
   beforeAll(async () => {
     rt = await createTestRuntime('ops_health');
-    http = await startRoleHttp(rt, { port: 0 });
+    // These tests change the data and scrape at once; the reuse of query results is tested below.
+    http = await startRoleHttp(rt, { port: 0, metrics: { cacheMs: 0 } });
   });
   afterAll(async () => {
     await http.close();
@@ -102,6 +107,74 @@ describe('a role whose Redis is down', () => {
     const res = await request(http.server).get('/metrics').expect(200);
     expect(res.text).toContain('outdial_calls_total');
     expect(res.text).not.toContain('bullmq_job_count');
+  });
+});
+
+describe('scrape-time queries', () => {
+  let rt: TestRuntime;
+  let queries = 0;
+  let clock = 0;
+  let app: express.Express;
+  beforeAll(async () => {
+    rt = await createTestRuntime('ops_scrape_cache');
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        queries++;
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    };
+    app = express();
+    app.get('/metrics', metricsHandler({ ...rt, db: rt.db.withPlugin(counting) }, { now: () => clock }));
+  });
+  afterAll(async () => {
+    await Promise.all(allQueues(rt).map((q) => q.waitUntilReady()));
+    await rt.teardown();
+  });
+
+  it('run once for concurrent scrapes and scrapes within a few seconds, again after', async () => {
+    const scrape = () => request(app).get('/metrics').expect(200);
+    await Promise.all([scrape(), scrape()]);
+    expect(queries).toBe(3);
+    const { org } = await insertOrg(rt.db, { maxConcurrency: 4 });
+    await insertBatch(rt.db, org.id, (await insertCampaign(rt.db, org.id)).campaign.id, { status: 'running' });
+    queries = 0;
+    clock += SCRAPE_CACHE_MS - 1;
+    expect((await scrape()).text).not.toContain(org.id);
+    expect(queries).toBe(0);
+    clock += 1;
+    expect((await scrape()).text).toContain(`outdial_org_concurrency_limit{org="${org.id}"} 4`);
+    expect(queries).toBe(3);
+  });
+});
+
+describe('/metrics with OUTDIAL_METRICS_TOKEN', () => {
+  const token = createHash('sha256').update('metrics token').digest('base64url');
+  let rt: TestRuntime;
+  let http: RoleHttp;
+  beforeAll(async () => {
+    rt = await createTestRuntime('ops_metrics_token', { OUTDIAL_METRICS_TOKEN: token });
+    http = await startRoleHttp(rt, { port: 0 });
+  });
+  afterAll(async () => {
+    await http.close();
+    await Promise.all(allQueues(rt).map((q) => q.waitUntilReady()));
+    await rt.teardown();
+  });
+
+  it('answers only a scraper that sends the token, on every role and on the api', async () => {
+    const { createApp } = await import('../../src/producers/app.js');
+    for (const server of [http.server, createApp(rt)]) {
+      const refused = await request(server).get('/metrics').expect(401);
+      expect(refused.body).toEqual({ error: { code: 'unauthorized', message: 'metrics need the bearer token OUTDIAL_METRICS_TOKEN' } });
+      expect(refused.headers['www-authenticate']).toBe('Bearer');
+      expect(refused.text).not.toContain('outdial_');
+      await request(server).get('/metrics').set('authorization', `Bearer ${token}x`).expect(401);
+      const ok = await request(server).get('/metrics').set('authorization', `Bearer ${token}`).expect(200);
+      expect(ok.text).toContain('outdial_calls_total');
+    }
+    // Probes stay open: the kubelet sends no token.
+    await request(http.server).get('/healthz').expect(200);
   });
 });
 

@@ -5,9 +5,9 @@ import supertest from 'supertest';
 import { createLogger } from '../../src/core/logger.js';
 import { createApp, type ApiOptions } from '../../src/producers/app.js';
 import { publicTestResolver } from './dns.js';
-import { createTestRuntime, type TestRuntime } from './runtime.js';
+import { createTestRuntime, TEST_ADMIN_TOKEN, type TestRuntime } from './runtime.js';
 
-export const ADMIN_TOKEN = 'test-admin-token';
+export const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 
 export interface ApiHarness {
   rt: TestRuntime;

@@ -1,9 +1,13 @@
 // A Runtime (src/core/runtime.ts) over a private database and Redis prefix, for integration tests.
+import { createHash } from 'node:crypto';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import { createRuntime, type Runtime } from '../../src/core/runtime.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { dropPrefix, testPrefix, TEST_REDIS_URL } from './redis.js';
+
+/** Deterministic, and strong enough for the secrets policy (src/core/secret-policy.ts). */
+export const TEST_ADMIN_TOKEN = createHash('sha256').update('outdial test admin token').digest('base64url');
 
 export interface TestRuntime extends Runtime {
   testDb: TestDatabase;
@@ -18,7 +22,7 @@ export async function createTestRuntime(label: string, env: Record<string, strin
     DATABASE_URL: testDb.url,
     REDIS_URL: TEST_REDIS_URL,
     OUTDIAL_REDIS_PREFIX: prefix,
-    OUTDIAL_ADMIN_TOKEN: 'test-admin-token',
+    OUTDIAL_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...env,
   });

@@ -1,9 +1,12 @@
 // Bull Board at /admin/queues over every queue, behind the admin credentials (user `admin`,
-// password OUTDIAL_ADMIN_TOKEN). A login form sets a signed cookie session, because a bearer
-// header would not reach the board's assets and XHR. Every mutating request needs a CSRF token
-// bound to that session (csrf-csrf, double submit: the board's axios client echoes the
-// XSRF-TOKEN cookie as X-XSRF-TOKEN). Read-only mode hides the board's actions and refuses
-// mutating requests outright. Without an admin token configured, the board is closed.
+// password OUTDIAL_ADMIN_TOKEN). A login form starts a server-side session (Redis) named by a
+// signed cookie, because a bearer header would not reach the board's assets and XHR; logging out
+// ends it. Every mutating request needs a CSRF token bound to that session (csrf-csrf, double
+// submit: the board's axios client echoes the XSRF-TOKEN cookie as X-XSRF-TOKEN). Wrong
+// passwords and tokens count against the client's address like every other credential. Read-only
+// mode hides the board's actions and refuses mutating requests outright; writable mode still
+// refuses adding jobs and editing job data, which would forge dial requests and call events.
+// Without an admin token configured, the board is closed.
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
@@ -12,17 +15,19 @@ import { doubleCsrf } from 'csrf-csrf';
 import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { allQueues } from '../../core/queue-set.js';
 import type { Runtime } from '../../core/runtime.js';
+import { authFailureLimiterFor, TOO_MANY_FAILURES, type AuthFailureLimiter } from '../http/auth-failures.js';
 import { loginPage } from './login-page.js';
 import {
   bearerMatches,
+  bearerToken,
+  createSessionStore,
   credentialsMatch,
   CSRF_COOKIE,
   DEFAULT_SESSION_TTL_MS,
   deriveSecret,
-  newSessionValue,
   SESSION_COOKIE,
   sessionCookieOptions,
-  validSession,
+  type SessionStore,
 } from './session.js';
 
 export interface AdminRouterOptions {
@@ -31,7 +36,15 @@ export interface AdminRouterOptions {
   /** View only: no retries, cleans, pauses or removals. Defaults to OUTDIAL_BULLBOARD_READONLY. */
   readOnly?: boolean;
   sessionTtlMs?: number;
+  /** Failed sign-ins per client address; the API app passes the one its other credential checks share. */
+  authFailures?: AuthFailureLimiter;
 }
+
+/** Board API routes whose actions would forge work for outdial's own consumers (see the header). */
+const FORGING_ROUTES = [
+  { method: 'post', path: '/api/queues/:queueName/add' },
+  { method: 'patch', path: '/api/queues/:queueName/:jobId/update-data' },
+] as const;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -72,6 +85,10 @@ export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): R
   }
   const ttlMs = opts.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
   const readOnly = opts.readOnly ?? rt.config.OUTDIAL_BULLBOARD_READONLY;
+  const failures = opts.authFailures ?? authFailureLimiterFor(rt);
+  const sessions = createSessionStore(rt.redis, rt.keys.key('admin-session'), ttlMs);
+  // The session each request was admitted with, for csrf-csrf's synchronous session lookup.
+  const admitted = new WeakMap<Request, string>();
 
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
@@ -85,7 +102,7 @@ export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): R
 
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
     getSecret: () => deriveSecret(adminToken, 'csrf'),
-    getSessionIdentifier: (req) => validSession(req, ttlMs) ?? '',
+    getSessionIdentifier: (req) => admitted.get(req) ?? '',
     cookieName: CSRF_COOKIE,
     // Readable by the board's script on purpose (double submit); the token is useless without the session.
     cookieOptions: { httpOnly: false, sameSite: 'strict', path: basePath, secure: false },
@@ -108,23 +125,34 @@ export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): R
   inner.get('/login', (req, res) => {
     res.type('html').send(loginPage(`${basePath}/login`));
   });
-  inner.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (req: Request, res: Response) => {
+  inner.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), async (req: Request, res: Response) => {
+    const wait = await failures.blockedFor(req);
+    if (wait !== null) {
+      res.setHeader('retry-after', wait);
+      res.status(429).type('html').send(loginPage(`${basePath}/login`, { error: 'Too many failed sign-ins: try again later.' }));
+      return;
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!credentialsMatch(body.username, body.password, adminToken)) {
       rt.log.warn({ ip: req.ip }, 'admin.login_failed');
+      await failures.recordFailure(req);
       res.status(401).type('html').send(loginPage(`${basePath}/login`, { error: 'Wrong user or token.' }));
       return;
     }
     rt.log.info({ ip: req.ip }, 'admin.login');
-    res.cookie(SESSION_COOKIE, newSessionValue(), sessionCookieOptions(req, basePath, ttlMs));
+    res.cookie(SESSION_COOKIE, await sessions.create(), sessionCookieOptions(req, basePath, ttlMs));
     res.redirect(303, `${basePath}/`);
   });
 
-  inner.use(requireAdmin(adminToken, ttlMs, basePath));
+  inner.use(requireAdmin({ adminToken, basePath, sessions, failures, admitted }));
   inner.use(doubleCsrfProtection);
   if (readOnly) inner.use(refuseMutations);
+  for (const r of FORGING_ROUTES) inner[r.method](r.path, refuseForgery);
 
-  inner.post('/logout', (req, res) => {
+  inner.post('/logout', async (req, res) => {
+    const session = admitted.get(req);
+    if (session !== undefined) await sessions.end(session);
+    rt.log.info({ ip: req.ip }, 'admin.logout');
     res.clearCookie(SESSION_COOKIE, { path: basePath });
     res.clearCookie(CSRF_COOKIE, { path: basePath });
     res.redirect(303, `${basePath}/login`);
@@ -142,11 +170,35 @@ export function createAdminRouter(rt: Runtime, opts: AdminRouterOptions = {}): R
   return outer;
 }
 
-function requireAdmin(adminToken: string, ttlMs: number, basePath: string): RequestHandler {
-  return (req, res, next) => {
-    if (validSession(req, ttlMs) !== undefined || bearerMatches(req, adminToken)) {
+interface RequireAdminDeps {
+  adminToken: string;
+  basePath: string;
+  sessions: SessionStore;
+  failures: AuthFailureLimiter;
+  admitted: WeakMap<Request, string>;
+}
+
+/** A live session, or the admin token as a bearer header (counted as a failure when wrong). */
+function requireAdmin({ adminToken, basePath, sessions, failures, admitted }: RequireAdminDeps): RequestHandler {
+  return async (req, res, next) => {
+    const session = await sessions.current(req);
+    if (session !== undefined) {
+      admitted.set(req, session);
       next();
       return;
+    }
+    if (bearerToken(req) !== undefined) {
+      const wait = await failures.blockedFor(req);
+      if (wait !== null) {
+        res.setHeader('retry-after', wait);
+        res.status(429).json(errorBody('rate_limited', TOO_MANY_FAILURES));
+        return;
+      }
+      if (bearerMatches(req, adminToken)) {
+        next();
+        return;
+      }
+      await failures.recordFailure(req);
     }
     if (wantsPage(req)) {
       res.redirect(302, `${basePath}/login`);
@@ -154,6 +206,12 @@ function requireAdmin(adminToken: string, ttlMs: number, basePath: string): Requ
     }
     res.status(401).json(errorBody('unauthorized', 'sign in at the admin login page or send the admin token'));
   };
+}
+
+function refuseForgery(_req: Request, res: Response): void {
+  res
+    .status(403)
+    .json(errorBody('forbidden', "adding jobs and editing job data are disabled: they would forge outdial's own work"));
 }
 
 function refuseMutations(req: Request, res: Response, next: NextFunction): void {

@@ -1,8 +1,12 @@
-// The admin session: a signed, HttpOnly cookie holding only the time it was issued. The signing
-// key is derived from OUTDIAL_ADMIN_TOKEN, so rotating the token ends every session at once;
-// expiry is checked on the server, not left to the browser.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+// The admin session. The cookie is signed (key derived from OUTDIAL_ADMIN_TOKEN, so rotating the
+// token ends every session at once) and HttpOnly, and holds only a random session id; the session
+// itself lives in Redis with the session's TTL, so expiry is decided on the server and logging out
+// ends the session there: a copied cookie replayed after logout is refused.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, Request } from 'express';
+import type { Redis } from '../../core/redis.js';
+import { bearerCredential } from '../../core/secrets.js';
+import { withTimeout } from '../../core/timeout.js';
 
 export const ADMIN_USER = 'admin';
 export const SESSION_COOKIE = 'outdial_admin_session';
@@ -23,25 +27,52 @@ export function credentialsMatch(user: unknown, password: unknown, adminToken: s
   return userOk && passOk;
 }
 
+/** The bearer credential of the request, if it sends one. */
+export function bearerToken(req: Request): string | undefined {
+  return bearerCredential(req.headers.authorization) ?? undefined;
+}
+
 /** `Authorization: Bearer <admin token>` for scripts; a browser never sends it on its own, so it needs no CSRF token. */
 export function bearerMatches(req: Request, adminToken: string): boolean {
-  const header = req.headers.authorization;
-  if (!header?.startsWith('Bearer ')) return false;
-  return credentialsMatch(ADMIN_USER, header.slice('Bearer '.length), adminToken);
+  const token = bearerToken(req);
+  return token !== undefined && credentialsMatch(ADMIN_USER, token, adminToken);
 }
 
-export function newSessionValue(now = Date.now()): string {
-  return `v1.${now}`;
+export interface SessionStore {
+  /** Starts a session; returns the cookie value. */
+  create(): Promise<string>;
+  /** The signed cookie's value when it names a live session, else undefined. */
+  current(req: Request): Promise<string | undefined>;
+  /** Ends the session the cookie value names (no-op when it names none). */
+  end(value: string): Promise<void>;
 }
 
-/** The signed session cookie's value if it is present, well-formed and not expired. */
-export function validSession(req: Request, ttlMs: number, now = Date.now()): string | undefined {
-  const value: unknown = (req.signedCookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
-  if (typeof value !== 'string') return undefined;
-  const issued = /^v1\.(\d+)$/.exec(value)?.[1];
-  if (issued === undefined) return undefined;
-  const age = now - Number(issued);
-  return age >= 0 && age < ttlMs ? value : undefined;
+const SESSION_VALUE = /^v2\.([A-Za-z0-9_-]{24})$/;
+/** The worker connection queues commands while Redis is away: answer within this instead of hanging. */
+const STORE_TIMEOUT_MS = 2000;
+
+export function createSessionStore(redis: Redis, keyPrefix: string, ttlMs: number): SessionStore {
+  // Only a hash of the id is stored, so reading Redis does not hand out live sessions.
+  const key = (id: string) => `${keyPrefix}:${createHash('sha256').update(id).digest('hex')}`;
+  const bounded = <T>(work: Promise<T>) => withTimeout(work, STORE_TIMEOUT_MS, 'admin session store');
+  return {
+    async create() {
+      const id = randomBytes(18).toString('base64url');
+      await bounded(redis.set(key(id), String(Date.now()), 'PX', ttlMs));
+      return `v2.${id}`;
+    },
+    async current(req) {
+      const value: unknown = (req.signedCookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+      const id = typeof value === 'string' ? SESSION_VALUE.exec(value)?.[1] : undefined;
+      if (id === undefined) return undefined;
+      return (await bounded(redis.exists(key(id)))) === 1 ? (value as string) : undefined;
+    },
+    async end(value) {
+      const id = SESSION_VALUE.exec(value)?.[1];
+      if (id === undefined) return;
+      await bounded(redis.del(key(id)));
+    },
+  };
 }
 
 export function sessionCookieOptions(req: Request, basePath: string, ttlMs: number): CookieOptions {

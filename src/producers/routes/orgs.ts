@@ -17,7 +17,7 @@ export const orgInputSchema = z
 
 const orgCreatedSchema = z.object({ id: z.uuid(), apiKey: z.string().describe('shown once; store it now') });
 
-export function orgRoutes({ rt, registry }: RouteDeps): Router {
+export function orgRoutes({ rt, registry, authFailures }: RouteDeps): Router {
   describeRoute(registry, {
     method: 'post',
     path: '/v1/orgs',
@@ -30,7 +30,7 @@ export function orgRoutes({ rt, registry }: RouteDeps): Router {
   const router = Router();
   router.post(
     '/v1/orgs',
-    adminAuth(rt.config.OUTDIAL_ADMIN_TOKEN),
+    adminAuth(rt.config.OUTDIAL_ADMIN_TOKEN, authFailures),
     express.json({ limit: '16kb' }),
     async (req, res) => {
       const input = parseBody(orgInputSchema, req);

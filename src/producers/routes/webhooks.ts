@@ -8,7 +8,7 @@ import { eventTypes } from '../../core/domain.js';
 import { DESTINATION_NOT_ALLOWED, systemResolver } from '../../core/destination.js';
 import { NotFoundError, UnprocessableError } from '../../core/errors.js';
 import { webhookJobSchema } from '../../core/queues.js';
-import { DEV_ENCRYPTION_KEY, encryptSecret, newWebhookSecret } from '../../core/secrets.js';
+import { encryptionKey, encryptSecret, newWebhookSecret } from '../../core/secrets.js';
 import { requestLog, requestOrg } from '../http/context.js';
 import { decodeCursor, page, pageQuery } from '../http/cursor.js';
 import { idParam, parseBody, parseQuery } from '../http/validate.js';
@@ -120,7 +120,7 @@ function describe(registry: RouteDeps['registry']): void {
 
 export function webhookRoutes({ rt, registry, resolve }: RouteDeps): Router {
   describe(registry);
-  const key = rt.config.OUTDIAL_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY;
+  const key = encryptionKey(rt.config);
   const destination = {
     allowPrivate: rt.config.OUTDIAL_WEBHOOK_ALLOW_PRIVATE,
     resolve: resolve ?? systemResolver,
