@@ -11,6 +11,11 @@ export function templateVariables(template: string | null | undefined): string[]
   return [...seen];
 }
 
+/** Own properties only: `{{constructor}}` must not reach Object.prototype and paste function source. */
+export function templateValue(vars: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(vars, name) ? vars[name] : undefined;
+}
+
 export function renderTemplate(template: string, vars: Readonly<Record<string, string>>): string {
-  return template.replace(variablePattern, (_all, name: string) => vars[name] ?? '');
+  return template.replace(variablePattern, (_all, name: string) => templateValue(vars, name) ?? '');
 }
