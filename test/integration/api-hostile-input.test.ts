@@ -95,3 +95,26 @@ describe('deeply nested JSON bodies', () => {
     expect(res.status).toBe(201);
   });
 });
+
+describe('request log', () => {
+  it('masks phone numbers in paths whatever their format or encoding', async () => {
+    const from = h.logs.length;
+    const paths = [
+      '/v1/dnc/212-555-0142',
+      '/v1/dnc/(212)%20555-0142',
+      '/v1/dnc/%2B1%20212%20555%200142',
+      '/v1/dnc/1.212.555.0142',
+      '/v1/campaigns/%2B12125550142',
+    ];
+    for (const path of paths) {
+      await h.http.get(path).set('authorization', org.auth).expect(404);
+    }
+    await h.http.get('/v1/dnc').query({ phone: '(212) 555-0142' }).set('authorization', org.auth).expect(200);
+    const lines = h.logs.slice(from).filter((l) => l.includes('http.request'));
+    expect(lines).toHaveLength(paths.length + 1);
+    const text = lines.join('');
+    expect(text).not.toMatch(/212\D{0,6}555/);
+    expect(text).not.toMatch(/%32%31%32|2125550142/);
+    expect(text.match(/\*{6,7}0142/g)).toHaveLength(paths.length);
+  });
+});
