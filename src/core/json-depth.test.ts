@@ -16,7 +16,14 @@ describe('JSON nesting depth', () => {
   it('agrees with the parsed value for any JSON, strings full of brackets, quotes and escapes included', () => {
     const text = fc.string({ unit: fc.constantFrom('{', '}', '[', ']', '"', '\\', 'é', '😀', 'a', '\n') });
     const json = fc.letrec((tie) => ({
-      value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.constant(null), tie('array'), tie('object')),
+      value: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.integer(),
+        fc.constant(null),
+        tie('array'),
+        tie('object'),
+      ),
       array: fc.array(tie('value'), { maxLength: 3 }),
       object: fc.dictionary(text, tie('value'), { maxKeys: 3 }),
     })).value;

@@ -25,7 +25,11 @@ function campaignNested(depth: number): string {
 }
 
 function postCampaign(body: string) {
-  return h.http.post('/v1/campaigns').set('authorization', org.auth).set('content-type', 'application/json').send(body);
+  return h.http
+    .post('/v1/campaigns')
+    .set('authorization', org.auth)
+    .set('content-type', 'application/json')
+    .send(body);
 }
 
 describe('deeply nested JSON bodies', () => {
@@ -69,7 +73,9 @@ describe('deeply nested JSON bodies', () => {
     for (const req of routes) {
       const res = await req.set('content-type', 'application/json').send(`{"phones":${deepArray}}`);
       expect(res.status, req.url).toBe(400);
-      expect((res.body as { error: { message: string } }).error.message).toMatch(/nests deeper than 400 levels/);
+      expect((res.body as { error: { message: string } }).error.message).toMatch(
+        /nests deeper than 400 levels/,
+      );
     }
   });
 

@@ -20,7 +20,9 @@ function utf8Of(raw: Buffer, charset: string): Uint8Array {
 
 function refuseDeepJson(_req: unknown, _res: unknown, raw: Buffer, charset: string): void {
   if (jsonNestsDeeperThan(utf8Of(raw, charset.toLowerCase()), MAX_JSON_DEPTH)) {
-    throw new ValidationError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, { maxDepth: MAX_JSON_DEPTH });
+    throw new ValidationError(`request body nests deeper than ${MAX_JSON_DEPTH} levels`, {
+      maxDepth: MAX_JSON_DEPTH,
+    });
   }
 }
 

@@ -42,7 +42,9 @@ describe('request log path: phone numbers in any format', () => {
     ]) {
       expect(loggablePath(path)).toBe(path);
     }
-    expect(maskPhonesIn('order 12 of 345, call 212 555 0142 today')).toBe('order 12 of 345, call ******0142 today');
+    expect(maskPhonesIn('order 12 of 345, call 212 555 0142 today')).toBe(
+      'order 12 of 345, call ******0142 today',
+    );
   });
 
   it('never logs the digits of a number, whatever its format, encoding or place in the path', () => {
