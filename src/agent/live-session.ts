@@ -106,7 +106,8 @@ export async function converse(opts: ConverseOptions, deps: LiveSessionDeps): Pr
     },
   });
   try {
-    await startSession(session, new CallerAgent({ instructions: opts.path.instructions, greeting: opts.path.greeting, tools }), deps);
+    const { instructions, greeting, contactData } = opts.path;
+    await startSession(session, new CallerAgent({ instructions, contactData, greeting, tools }), deps);
     return await finished;
   } finally {
     await session.close();

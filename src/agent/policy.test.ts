@@ -33,7 +33,14 @@ describe('call policy', () => {
 
   it('starts a conversation for a two-way campaign', () => {
     const m = meta({ mode: 'two_way', message: null, instructions: 'Book it.', greeting: 'Hi Ana!' });
-    expect(choosePath(m, human)).toEqual({ kind: 'converse', instructions: 'Book it.', greeting: 'Hi Ana!' });
+    expect(choosePath(m, human)).toEqual({ kind: 'converse', instructions: 'Book it.', greeting: 'Hi Ana!', contactData: null });
+    const withData = meta({ ...m, instructions: 'Book {{first_name}}.', contactData: { first_name: 'Ana' } });
+    expect(choosePath(withData, human)).toEqual({
+      kind: 'converse',
+      instructions: 'Book {{first_name}}.',
+      greeting: 'Hi Ana!',
+      contactData: { first_name: 'Ana' },
+    });
   });
 
   it('hangs up on a machine unless the campaign leaves a voicemail and has one to leave', () => {

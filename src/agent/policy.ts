@@ -8,7 +8,13 @@ import type { DispatchMetadata } from '../core/dispatch-metadata.js';
 
 export type CallPath =
   | { kind: 'notify'; message: string }
-  | { kind: 'converse'; instructions: string; greeting: string | null }
+  | {
+      kind: 'converse';
+      instructions: string;
+      greeting: string | null;
+      /** The values of the instructions' placeholders, for the model as data; null when already filled in. */
+      contactData: Readonly<Record<string, string>> | null;
+    }
   | { kind: 'machine_hangup' }
   | { kind: 'leave_voicemail'; message: string };
 
@@ -20,7 +26,12 @@ export function choosePath(meta: DispatchMetadata, verdict: AmdVerdict | null): 
     return { kind: 'machine_hangup' };
   }
   if (meta.mode === 'one_way') return { kind: 'notify', message: meta.message ?? '' };
-  return { kind: 'converse', instructions: meta.instructions ?? '', greeting: meta.greeting };
+  return {
+    kind: 'converse',
+    instructions: meta.instructions ?? '',
+    greeting: meta.greeting,
+    contactData: meta.contactData ?? null,
+  };
 }
 
 /** How a call ended, as the flow saw it. */

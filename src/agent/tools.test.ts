@@ -71,7 +71,7 @@ describe('two-way call tools (framework test session, no room)', () => {
   });
 
   it('marks an opt-out and ends the call', async () => {
-    const h = await startSession([{ input: 'Stop calling me', toolCalls: [{ name: 'opt_out', args: {} }] }]);
+    const h = await startSession([{ input: 'Stop calling me', toolCalls: [{ name: 'opt_out', args: { calleeWords: 'stop calling me' } }] }]);
     const result = await h.session.run({ userInput: 'Stop calling me' }).wait();
     result.expect.nextEvent().isFunctionCall({ name: 'opt_out' });
     expect(h.record.optOut).toBe(true);
@@ -103,8 +103,29 @@ describe('two-way call tools (framework test session, no room)', () => {
     expect(h.record.outcomeData).toEqual({ confirmed: true, date: '2026-03-06' });
   });
 
+  it('refuses opt_out and end_call on words the callee did not say', async () => {
+    const h = await startSession([
+      {
+        input: 'Who is this?',
+        toolCalls: [
+          { name: 'opt_out', args: { calleeWords: 'do not call me again' } },
+          { name: 'end_call', args: { calleeWords: 'goodbye' } },
+        ],
+      },
+    ]);
+    const result = await h.session.run({ userInput: 'Who is this?' }).wait();
+    const outputs = result.events.flatMap((e) => (e.type === 'function_call_output' ? [e.item] : []));
+    expect(outputs.map((o) => [o.name, o.isError])).toEqual([
+      ['opt_out', true],
+      ['end_call', true],
+    ]);
+    expect(outputs[0]?.output).toMatch(/did not say those words/);
+    expect(h.record.optOut).toBe(false);
+    expect(h.ended).toEqual([]);
+  });
+
   it('ends the call when the model calls end_call', async () => {
-    const h = await startSession([{ input: 'Bye', toolCalls: [{ name: 'end_call', args: {} }] }]);
+    const h = await startSession([{ input: 'Bye', toolCalls: [{ name: 'end_call', args: { calleeWords: 'Bye' } }] }]);
     const result = await h.session.run({ userInput: 'Bye' }).wait();
     result.expect.nextEvent().isFunctionCall({ name: 'end_call' });
     expect(h.ended).toEqual(['end_call']);

@@ -1,13 +1,15 @@
 // The two-way agent's tools. Each one records its result on the CallRecord (delivered in
 // call.completed) and never touches a database: sinks turn callbackAt into the contact's next
 // attempt, optOut into a DNC entry and outcomeData into the webhook. Invalid arguments are
-// answered with a ToolError the model can read and correct.
-import { llm } from '@livekit/agents';
+// answered with a ToolError the model can read and correct. end_call and opt_out (and any later
+// tool with consequences for the person, such as transfer_call) act only on the callee's request.
+import { llm, type voice } from '@livekit/agents';
 import type { JSONSchema7 } from 'json-schema';
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import type { Schedule } from '../core/campaign.js';
+import { calleeRequestProblem, calleeTurns } from './callee-request.js';
 import type { CallRecord } from './call-record.js';
 
 /** Callbacks further out than this are more likely a misheard date than a plan. */
@@ -67,14 +69,29 @@ function recordOutcome(host: CallToolHost, args: Record<string, unknown>): strin
   return 'Outcome recorded.';
 }
 
+/** The argument a tool with consequences asks for: the callee's request, in their words. */
+export const calleeWordsParameter = z.object({
+  calleeWords: z.string().describe('The words the person used to ask for this, quoted exactly as they said them'),
+});
+
+/** Runs `act` only when the callee's own words allow it (callee-request.ts); otherwise the model is told why. */
+export function onCalleeRequest(ctx: voice.RunContext, quote: string | undefined, act: () => string): Promise<string> {
+  const problem = calleeRequestProblem(calleeTurns(ctx.session.history.items), quote);
+  if (problem) throw new llm.ToolError(problem);
+  return Promise.resolve(act());
+}
+
 export function createCallTools(host: CallToolHost) {
   return {
     end_call: llm.tool({
-      description: 'Hang up. Call this after saying goodbye, when the conversation is over.',
-      execute: () => {
-        host.endCall('end_call');
-        return Promise.resolve('The call will end after your last words.');
-      },
+      description:
+        'Hang up. Call this after saying goodbye, when the conversation is over, with the last words the person said (their goodbye, or the answer that settled the call).',
+      parameters: calleeWordsParameter,
+      execute: ({ calleeWords }, { ctx }) =>
+        onCalleeRequest(ctx, calleeWords, () => {
+          host.endCall('end_call');
+          return 'The call will end after your last words.';
+        }),
     }),
     schedule_callback: llm.tool({
       description:
@@ -83,12 +100,15 @@ export function createCallTools(host: CallToolHost) {
       execute: ({ localDateTime }) => Promise.resolve(scheduleCallback(host, localDateTime)),
     }),
     opt_out: llm.tool({
-      description: 'The person asks not to be called again. Call this, then say a short, polite goodbye.',
-      execute: () => {
-        host.record.optOut = true;
-        host.endCall('opt_out');
-        return Promise.resolve('Their number will not be called again. Apologise briefly and say goodbye.');
-      },
+      description:
+        'The person asks not to be called again. Call this with their words, then say a short, polite goodbye.',
+      parameters: calleeWordsParameter,
+      execute: ({ calleeWords }, { ctx }) =>
+        onCalleeRequest(ctx, calleeWords, () => {
+          host.record.optOut = true;
+          host.endCall('opt_out');
+          return 'Their number will not be called again. Apologise briefly and say goodbye.';
+        }),
     }),
     record_outcome: llm.tool({
       description: 'Record the result of the conversation, in the required fields, once it is known.',

@@ -28,6 +28,19 @@ describe('templates', () => {
     expect(templateVariables('Hi {{ first_name }}, {{store}} {{first_name}}')).toEqual(['first_name', 'store']);
     expect(renderTemplate('Hi {{first_name}} at {{store}}', { first_name: 'Ana' })).toBe('Hi Ana at ');
   });
+
+  it('reads only the contact’s own variables, never what an object inherits', () => {
+    // Variables arrive as parsed JSON: ordinary objects, with Object.prototype behind them.
+    const vars = JSON.parse('{"first_name":"Ana"}') as Record<string, string>;
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']) {
+      const out = renderTemplate(`[{{${name}}}]`, vars);
+      expect(out, name).toBe('[]');
+      expect(out).not.toMatch(/function|native code|object Object/);
+    }
+    // A column really named like an inherited member is the contact's own value.
+    const own = JSON.parse('{"constructor":"c","__proto__":"p","toString":"t"}') as Record<string, string>;
+    expect(renderTemplate('{{constructor}} {{__proto__}} {{toString}}', own)).toBe('c p t');
+  });
 });
 
 describe('secrets', () => {

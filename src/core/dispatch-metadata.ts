@@ -1,5 +1,6 @@
 // The agent's brief: the dispatch metadata (ctx.job.metadata) the dialer writes and the agent
-// reads. Templates are already filled in by the dialer, so the agent never sees the contact row.
+// reads. Spoken texts are already filled in by the dialer; the instructions' variables travel
+// apart, as data. The agent never sees the rest of the contact row.
 import { z } from 'zod';
 import { scheduleSchema } from './campaign.js';
 
@@ -10,7 +11,16 @@ export const dispatchMetadataSchema = z.object({
   batchId: z.string().min(1),
   mode: z.enum(['one_way', 'two_way']),
   message: z.string().nullable(),
+  /**
+   * The two-way agent's instructions. With contactData they are the campaign's template, its
+   * {{placeholders}} unfilled; without (a dialer from before contactData) they come filled in.
+   */
   instructions: z.string().nullable(),
+  /**
+   * The contact's values for the instructions' placeholders, sent apart so the agent can hand
+   * them to its model as data, never as instructions (a contact list is not trusted to steer it).
+   */
+  contactData: z.record(z.string(), z.string()).optional(),
   greeting: z.string().nullable(),
   amd: z.object({ enabled: z.boolean(), onMachine: z.enum(['hangup', 'leave_voicemail']) }),
   voicemailMessage: z.string().nullable(),

@@ -1,8 +1,10 @@
 // What a call carries into LiveKit: the room's metadata, the agent's dispatch metadata (its whole
-// brief: templates already filled in with the contact's variables, so the agent never sees the
-// contact row), and where the recording goes. Pure functions; the adapters only send them.
+// brief: spoken texts filled in with the contact's variables; the instructions left as a template
+// with the values they use beside them, as data, so a contact's fields cannot become instructions
+// to the model; the agent never sees the rest of the contact row), and where the recording goes.
+// Pure functions; the adapters only send them.
 import { voicemailText } from '../core/campaign.js';
-import { renderTemplate } from '../core/template.js';
+import { renderTemplate, templateData } from '../core/template.js';
 import type { DialRequest } from './telephony.js';
 import type { AgentDispatchMetadata } from '../core/dispatch-metadata.js';
 
@@ -24,7 +26,8 @@ export function agentDispatchMetadata(call: DialRequest): AgentDispatchMetadata 
     batchId: call.batchId,
     mode: c.mode,
     message: fill(c.message),
-    instructions: fill(c.instructions),
+    instructions: c.instructions,
+    contactData: templateData(c.instructions, call.variables),
     greeting: fill(c.greeting),
     amd: { enabled: c.amd.enabled, onMachine: c.amd.onMachine },
     voicemailMessage: fill(voicemailText(c)),

@@ -10,6 +10,7 @@ import { createAdminRouter } from './admin/router.js';
 import { orgAuth } from './http/auth.js';
 import { authFailureLimiterFor } from './http/auth-failures.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
+import { jsonBody } from './http/json-body.js';
 import { rateLimitByOrg, type RateLimitOptions } from './http/rate-limit.js';
 import { requestLogger } from './http/request-log.js';
 import { OpenAPIRegistry, openApiDocument } from './openapi.js';
@@ -59,7 +60,7 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
       jsonLimitBytes: opts.batchJsonLimitBytes ?? Math.min(maxUpload, 64 * 1024 * 1024),
     }),
   );
-  v1.use(express.json({ limit: opts.jsonLimitBytes ?? 1024 * 1024 }));
+  v1.use(jsonBody(opts.jsonLimitBytes ?? 1024 * 1024));
   v1.use(campaignRoutes(deps));
   v1.use(batchRoutes(deps));
   v1.use(batchLifecycleRoutes(deps));

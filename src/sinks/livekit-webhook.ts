@@ -5,6 +5,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { WebhookReceiver } from 'livekit-server-sdk';
 import { queueCallEvents, writeOutbox } from '../core/events.js';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../core/json-depth.js';
 import { callEventJobSchema } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { mapLiveKitEvent } from './livekit-events.js';
@@ -32,9 +33,13 @@ export function createLiveKitWebhookRouter(rt: Runtime, opts: LiveKitWebhookOpti
     async (req: Request, res: Response) => {
       if (!receiver)
         return problem(res, 503, 'not_configured', 'LIVEKIT_API_KEY and LIVEKIT_API_SECRET are not set');
-      const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const auth = req.get('authorization');
       if (!auth) return problem(res, 401, 'unauthorized', 'missing Authorization');
+      // The SDK parses the body whole; refuse a recursion bomb before it does, as the API does.
+      if (jsonNestsDeeperThan(body, MAX_JSON_DEPTH))
+        return problem(res, 400, 'invalid_request', `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+      const raw = body.toString('utf8');
       let event;
       try {
         event = await receiver.receive(raw, auth, false, opts.clockToleranceSec ?? 10);

@@ -94,6 +94,17 @@ describe('webhook authentication', () => {
     expect(res.status).toBe(401);
     expect((await nothingRecorded()).events).toBe(0);
   });
+
+  it('refuses a body nested deeper than 400 levels before parsing it, even when signed', async () => {
+    const before = await nothingRecorded();
+    for (const depth of [401, 4100]) {
+      const deep: unknown = JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+      const res = await post(await signWebhook(KEY, SECRET, { ...event, padding: deep }));
+      expect(res.status, `depth ${depth}`).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'invalid_request', message: 'request body nests deeper than 400 levels' } });
+    }
+    expect(await nothingRecorded()).toEqual(before);
+  });
 });
 
 describe('events from LiveKit', () => {

@@ -1,10 +1,11 @@
 // POST /v1/campaigns/:id/batches: a draft batch from a JSON body or a streamed text/csv body
 // (never buffered whole), answered with the import report. The import module owns parsing and
 // the transaction; this route only picks the body kind, reads the batch meta and the limits.
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../core/errors.js';
 import { requestLog, requestOrg } from '../http/context.js';
+import { jsonBody } from '../http/json-body.js';
 import { idParam, parseWith } from '../http/validate.js';
 import { importCsvBatch, importJsonBatch, type BatchMeta } from '../import/index.js';
 import { describeRoute } from '../openapi.js';
@@ -75,7 +76,7 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
     errors: [400, 404, 413, 422],
   });
   const router = Router();
-  router.post('/campaigns/:id/batches', express.json({ limit: opts.jsonLimitBytes }), async (req, res) => {
+  router.post('/campaigns/:id/batches', jsonBody(opts.jsonLimitBytes), async (req, res) => {
     const org = requestOrg(res);
     const campaign = await findCampaign(rt.db, org.id, idParam(req, 'id', 'campaign'));
     if (!campaign) throw new NotFoundError('campaign not found');

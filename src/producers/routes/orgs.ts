@@ -1,8 +1,9 @@
 // POST /v1/orgs: the operator creates an org with the admin token and receives its API key
 // once. No other route accepts the admin token, and this one accepts nothing else.
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { adminAuth } from '../http/auth.js';
+import { jsonBody } from '../http/json-body.js';
 import { parseBody } from '../http/validate.js';
 import { describeRoute } from '../openapi.js';
 import { createOrg } from '../repos/orgs.js';
@@ -31,7 +32,7 @@ export function orgRoutes({ rt, registry, authFailures }: RouteDeps): Router {
   router.post(
     '/v1/orgs',
     adminAuth(rt.config.OUTDIAL_ADMIN_TOKEN, authFailures),
-    express.json({ limit: '16kb' }),
+    jsonBody(16 * 1024),
     async (req, res) => {
       const input = parseBody(orgInputSchema, req);
       const created = await createOrg(rt.db, input);
