@@ -203,6 +203,10 @@ function overrideSip(file: Yaml, o: Overrides & { wsUrl: string }): Yaml {
     rtp_port: `${o.ports.sipRtp.start}-${o.ports.sipRtp.end}`,
     health_port: o.ports.sipHealth,
     // Signalling and SDP on loopback; use_external_ip would ask public STUN servers.
+    // Known limit (livekit-sip v1.8.0): its WebRTC leg (server-sdk-go builds pion's SettingEngine
+    // with no interface/IP filter and the default mDNS mode) still gathers host candidates on
+    // every interface and joins the mDNS group on them. Its media to the server then runs between
+    // eth0's address and 127.0.0.1, which the kernel keeps on `lo`; nothing here can turn it off.
     use_external_ip: false,
     listen_ip: LOOPBACK,
     nat_1_to_1_ip: LOOPBACK,
