@@ -45,6 +45,8 @@ export interface LiveKitStack {
     sip: number;
     sipRtp: PortRange;
     sipHealth: number;
+    /** Handed to clients as their STUN server; nothing listens there (see overrideServer). */
+    stun: number;
   };
   /** Address livekit-sip sends and receives SIP on (UDP and TCP). */
   sipAddress: string;
@@ -102,6 +104,7 @@ export async function startLiveKitStack(opts: LiveKitStackOptions = {}): Promise
     sip: await freeTcpAndUdpPort(used),
     sipRtp: await freeUdpRange(100, used),
     sipHealth: await freeTcpPort(used),
+    stun: await freeTcpAndUdpPort(used),
   };
   const wsUrl = `ws://${LOOPBACK}:${ports.http}`;
 
@@ -177,6 +180,11 @@ function overrideServer(
       interfaces: { includes: ['lo'] },
       ips: { includes: ['127.0.0.0/8'] },
       use_mdns: false,
+      // Without STUN servers of its own the server hands every client (livekit-sip, agents) the
+      // public defaults (global.stun.twilio.com, stun.l.google.com), which they resolve and query
+      // over the host's real interface. A loopback port with no listener keeps those lookups on
+      // the machine; calls here never need a server-reflexive address.
+      stun_servers: [`${LOOPBACK}:${o.ports.stun}`],
     },
     // TURN would listen on every interface; calls on one machine never need a relay.
     turn: { ...turn, enabled: false },
@@ -195,6 +203,10 @@ function overrideSip(file: Yaml, o: Overrides & { wsUrl: string }): Yaml {
     rtp_port: `${o.ports.sipRtp.start}-${o.ports.sipRtp.end}`,
     health_port: o.ports.sipHealth,
     // Signalling and SDP on loopback; use_external_ip would ask public STUN servers.
+    // Known limit (livekit-sip v1.8.0): its WebRTC leg (server-sdk-go builds pion's SettingEngine
+    // with no interface/IP filter and the default mDNS mode) still gathers host candidates on
+    // every interface and joins the mDNS group on them. Its media to the server then runs between
+    // eth0's address and 127.0.0.1, which the kernel keeps on `lo`; nothing here can turn it off.
     use_external_ip: false,
     listen_ip: LOOPBACK,
     nat_1_to_1_ip: LOOPBACK,

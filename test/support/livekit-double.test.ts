@@ -41,6 +41,16 @@ afterAll(async () => {
   await lk.close();
 });
 
+async function rawCreateSipParticipant(number: string, roomName: string): Promise<Response> {
+  const token = new AccessToken(lk.apiKey, lk.apiSecret);
+  token.addSIPGrant({ call: true });
+  return fetch(`${lk.url}/twirp/livekit.SIP/CreateSIPParticipant`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await token.toJwt()}` },
+    body: JSON.stringify({ sipTrunkId: trunkId, sipCallTo: number, roomName, participantIdentity: 'callee' }),
+  });
+}
+
 async function caught(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -178,6 +188,79 @@ describe('outbound SIP calls', () => {
     expect(err).toBeInstanceOf(ServerError);
     expect(err).not.toBeInstanceOf(SipCallError);
     expect(err).toMatchObject({ code: 'canceled', status: 408, metadata: undefined });
+  });
+
+  // Raw Twirp answers of the real stack (livekit-server v1.13.5 + livekit-sip v1.8.0), captured
+  // with a fetch to CreateSIPParticipant against sipp phones: the double must answer byte for byte.
+  const realRejections = [
+    ['0486', 'resource_exhausted', 'twirp error unknown: INVITE failed: sip status: 486: Busy Here', 'Busy Here',
+      'CAgSKUlOVklURSBmYWlsZWQ6IHNpcCBzdGF0dXM6IDQ4NjogQnVzeSBIZXJlGjcKJXR5cGUuZ29vZ2xlYXBpcy5jb20vbGl2ZWtpdC5TSVBTdGF0dXMSDgjmAxIJQnVzeSBIZXJl'],
+    ['0603', 'permission_denied', 'twirp error unknown: unexpected status from INVITE response: sip status: 603: Decline', 'Decline',
+      'CAcSQHVuZXhwZWN0ZWQgc3RhdHVzIGZyb20gSU5WSVRFIHJlc3BvbnNlOiBzaXAgc3RhdHVzOiA2MDM6IERlY2xpbmUaNQoldHlwZS5nb29nbGVhcGlzLmNvbS9saXZla2l0LlNJUFN0YXR1cxIMCNsEEgdEZWNsaW5l'],
+    ['0404', 'not_found', 'twirp error unknown: INVITE failed: sip status: 404: Not Found', 'Not Found',
+      'CAUSKUlOVklURSBmYWlsZWQ6IHNpcCBzdGF0dXM6IDQwNDogTm90IEZvdW5kGjcKJXR5cGUuZ29vZ2xlYXBpcy5jb20vbGl2ZWtpdC5TSVBTdGF0dXMSDgiUAxIJTm90IEZvdW5k'],
+    ['0480', 'resource_exhausted', 'twirp error unknown: INVITE failed: sip status: 480: Temporarily Unavailable', 'Temporarily Unavailable',
+      'CAgSN0lOVklURSBmYWlsZWQ6IHNpcCBzdGF0dXM6IDQ4MDogVGVtcG9yYXJpbHkgVW5hdmFpbGFibGUaRQoldHlwZS5nb29nbGVhcGlzLmNvbS9saXZla2l0LlNJUFN0YXR1cxIcCOADEhdUZW1wb3JhcmlseSBVbmF2YWlsYWJsZQ=='],
+  ] as const;
+  it.each(realRejections)('answers …%s with the real server\'s raw Twirp error body', async (suffix, code, msg, reason, details) => {
+    const res = await rawCreateSipParticipant(dialNumber(suffix), `call-raw-${suffix}`);
+    expect(res.status).toBe(twirpHttpStatus[code]);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(await res.json()).toEqual({
+      code,
+      msg,
+      meta: { error_details: details, sip_status: reason, sip_status_code: suffix.slice(1) },
+    });
+  });
+
+  it('answers a ring timeout with the real server\'s raw body: canceled, no meta', async () => {
+    const res = await rawCreateSipParticipant(dialNumber('0408'), 'call-raw-ring');
+    expect(res.status).toBe(408);
+    expect(await res.json()).toEqual({ code: 'canceled', msg: 'twirp error unknown: sip request timed out' });
+  });
+
+  it('answers a dial with proto field names, as the real server does', async () => {
+    const res = await rawCreateSipParticipant(dialNumber('0001'), 'call-raw-ok');
+    expect(res.status).toBe(200);
+    expect(Object.keys((await res.json()) as object).sort()).toEqual([
+      'participant_id',
+      'participant_identity',
+      'room_name',
+      'sip_call_id',
+    ]);
+  });
+
+  it('creates the call\'s room before dialling and keeps it, empty, when the dial fails', async () => {
+    for (const suffix of ['0486', '0408']) {
+      await caught(sip.createSipParticipant(trunkId, dialNumber(suffix), `call-kept-${suffix}`));
+      expect((await rooms.listRooms([`call-kept-${suffix}`])).map((r) => r.name)).toEqual([`call-kept-${suffix}`]);
+      expect(await rooms.listParticipants(`call-kept-${suffix}`)).toEqual([]);
+    }
+  });
+
+  it('puts an answered callee in the room with the real SIP attributes and an audio track', async () => {
+    const info = await sip.createSipParticipant(trunkId, dialNumber('0001'), 'call-attrs', {
+      participantIdentity: 'callee',
+    });
+    const [callee] = await rooms.listParticipants('call-attrs');
+    expect(callee?.toJson()).toMatchObject({
+      sid: info.participantId,
+      identity: 'callee',
+      kind: 'SIP',
+      state: 'ACTIVE',
+      isPublisher: true,
+      tracks: [expect.objectContaining({ source: 'MICROPHONE', mimeType: 'audio/opus' })],
+      attributes: {
+        'sip.callID': info.sipCallId,
+        'sip.callIDFull': expect.any(String) as string,
+        'sip.callStatus': 'active',
+        'sip.callTag': expect.any(String) as string,
+        'sip.hostname': 'sip.example.test',
+        'sip.phoneNumber': dialNumber('0001'),
+        'sip.trunkID': trunkId,
+        'sip.trunkPhoneNumber': '+12025550100',
+      },
+    });
   });
 
   it('surfaces an unknown trunk as a plain not_found ServerError', async () => {

@@ -1,7 +1,11 @@
 // How the double answers CreateSIPParticipant, keyed by the last four digits of the
 // destination number. Errors follow livekit/protocol's SIP → Twirp mapping (livekit.md §1):
-// meta carries `sip_status_code` (a string) and `sip_status`, except for the ring timeout,
-// which livekit/sip reports as a bare `canceled` with no SIP meta.
+// meta carries `sip_status_code` (a string), `sip_status` and `error_details`, and msg is
+// livekit-sip's text behind "twirp error unknown: " (sip-error.ts), except for the ring timeout,
+// which livekit/sip reports as a bare `canceled` "twirp error unknown: sip request timed out"
+// with no meta. The room is created before the dial and kept, empty, when it fails.
+// Checked against the real stack (test/livekit/real-call.test.ts): 0001, 0486, 0603, 0404, 0480,
+// 0408 and their exact msg/meta; the other rows follow the same source rules, unverified live.
 //
 // | suffix | answer                                   | Twirp code (HTTP)         |
 // |--------|------------------------------------------|---------------------------|

@@ -1,8 +1,9 @@
 // SIP service methods: outbound trunks and outbound calls. A call's outcome comes from the
 // dial table (dial-table.ts) unless a test overrides it for a number.
 import { dialAnswerFor, type DialAnswer } from './dial-table.js';
+import { inviteErrorText, sipErrorDetails, TWIRP_UNKNOWN_PREFIX } from './sip-error.js';
 import { TwirpFault } from './twirp.js';
-import { str, strings, type DoubleState, type JsonObject } from './state.js';
+import { str, strings, type DoubleState, type JsonObject, type RoomRecord } from './state.js';
 
 export function createOutboundTrunk(
   state: DoubleState,
@@ -42,48 +43,66 @@ export function createSipParticipant(
   if (number === '' || roomName === '')
     throw new TwirpFault('invalid_argument', 'sipCallTo and roomName are required');
 
+  // The real server creates the room before it dials and keeps it, empty, after a failed dial
+  // (until its empty timeout): a dialer has to delete it either way.
+  const room = ensureRoom(state, roomName, nextId);
   const answer = dialAnswerFor(number, overrides);
   switch (answer.kind) {
     case 'ring_timeout':
-      throw new TwirpFault('canceled', 'sip request timed out');
-    case 'sip_error':
-      throw new TwirpFault(
-        answer.code,
-        `INVITE failed: sip status: ${answer.sipStatusCode}: ${answer.sipStatus}`,
-        { sip_status_code: String(answer.sipStatusCode), sip_status: answer.sipStatus },
-      );
+      throw new TwirpFault('canceled', `${TWIRP_UNKNOWN_PREFIX}sip request timed out`);
+    case 'sip_error': {
+      const { code, sipStatusCode, sipStatus } = answer;
+      throw new TwirpFault(code, TWIRP_UNKNOWN_PREFIX + inviteErrorText(sipStatusCode, sipStatus), {
+        error_details: sipErrorDetails(code, sipStatusCode, sipStatus),
+        sip_status: sipStatus,
+        sip_status_code: String(sipStatusCode),
+      });
+    }
     case 'answer':
-      return joinCallee(state, body, nextId, { number, roomName, trunkId });
+      return joinCallee(room, body, nextId, { number, trunkId, trunk: state.trunks.get(trunkId) ?? {} });
   }
 }
 
+function ensureRoom(state: DoubleState, roomName: string, nextId: (p: string) => string): RoomRecord {
+  let record = state.rooms.get(roomName);
+  if (!record) {
+    record = { room: { name: roomName, sid: nextId('RM') }, participants: new Map() };
+    state.rooms.set(roomName, record);
+  }
+  return record;
+}
+
 function joinCallee(
-  state: DoubleState,
+  record: RoomRecord,
   body: JsonObject,
   nextId: (p: string) => string,
-  call: { number: string; roomName: string; trunkId: string },
+  call: { number: string; trunkId: string; trunk: JsonObject },
 ): JsonObject {
-  // livekit-server creates the room on first join when it does not exist yet.
-  let record = state.rooms.get(call.roomName);
-  if (!record) {
-    record = { room: { name: call.roomName, sid: nextId('RM') }, participants: new Map() };
-    state.rooms.set(call.roomName, record);
-  }
   const identity = str(body, 'participantIdentity') || 'sip-participant';
   const sipCallId = nextId('SCL');
   const participantId = nextId('PA');
+  const fromNumber = str(body, 'sipNumber') || (strings(call.trunk, 'numbers')[0] ?? '');
+  // What livekit-sip v1.8.0 sets on an answered callee (test/livekit/real-call.test.ts); the
+  // SIP-level values (Call-ID, tags, far-end host) are made up but shaped like the real ones.
   record.participants.set(identity, {
     sid: participantId,
     identity,
     kind: 'SIP',
     state: 'ACTIVE',
+    isPublisher: true,
     metadata: str(body, 'participantMetadata'),
+    tracks: [{ sid: nextId('TR'), name: identity, source: 'MICROPHONE', mimeType: 'audio/opus', stream: 'camera' }],
     attributes: {
-      'sip.callStatus': 'active',
       'sip.callID': sipCallId,
-      'sip.trunkID': call.trunkId,
+      'sip.callIDFull': `double-call-${sipCallId}`,
+      'sip.callStatus': 'active',
+      'sip.callTag': `double-tag-${participantId}`,
+      'sip.hostname': str(call.trunk, 'address'),
       'sip.phoneNumber': call.number,
+      'sip.trunkID': call.trunkId,
+      'sip.trunkPhoneNumber': fromNumber,
     },
   });
-  return { participantId, participantIdentity: identity, roomName: call.roomName, sipCallId };
+  // The real server answers with proto field names (snake case); the SDK reads either.
+  return { participant_id: participantId, participant_identity: identity, room_name: record.room.name, sip_call_id: sipCallId };
 }
