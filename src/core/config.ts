@@ -53,6 +53,13 @@ export const configSchema = z.object({
   /** API requests a minute per org API key (429 beyond). */
   OUTDIAL_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   OUTDIAL_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /** Connections in each Postgres pool of a process: the roles' pool, and the API's own under `serve`. */
+  OUTDIAL_DB_POOL_MAX: z.coerce.number().int().positive().max(1000).default(10),
+  /**
+   * How long a query waits for a pool connection before failing (503 in the API) instead of
+   * hanging; also bounds opening a new connection. 0 waits forever. Fractions allowed.
+   */
+  OUTDIAL_DB_ACQUIRE_TIMEOUT_SECONDS: z.coerce.number().min(0).max(600).default(5),
   S3_ENDPOINT: optionalNonEmpty,
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('recordings'),

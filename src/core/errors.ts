@@ -47,3 +47,9 @@ export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly code = 'rate_limited';
 }
+/** No database connection could be had in time (pool busy or Postgres away): retry later. */
+export class DatabaseUnavailableError extends AppError {
+  override readonly name = 'DatabaseUnavailableError';
+  readonly status = 503;
+  readonly code = 'unavailable';
+}
