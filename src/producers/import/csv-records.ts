@@ -1,33 +1,23 @@
-// A streamed CSV body → records with the physical line each starts on (header = line 1), read
-// with backpressure so memory stays flat whatever the file's size. Malformed quoting is a
-// file-level error: after an unclosed quote no later row boundary can be trusted.
-// The caller owns `body`: on failure it is unpiped, never destroyed, so an HTTP handler can
-// still answer on the same connection.
+// A CSV byte stream (the spooled upload, already checked for size and UTF-8) → records with the
+// physical line each starts on (header = line 1), read with backpressure so memory stays flat
+// whatever the file's size. Malformed quoting is a file-level error: after an unclosed quote no
+// later row boundary can be trusted.
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { ValidationError } from '../../core/errors.js';
-import { UploadGuard } from './upload-guard.js';
 
 export interface CsvRecord {
   line: number;
   fields: string[];
 }
 
-export async function* csvRecords(body: Readable, opts: { maxBytes: number }): AsyncGenerator<CsvRecord> {
-  const guard = new UploadGuard(opts.maxBytes);
+export async function* csvRecords(source: Readable): AsyncGenerator<CsvRecord> {
   // Blank lines come through as [''] and are dropped here, so every physical line is seen and
   // counted (csv-parse's own `info` costs an object copy per record and miscounts CRLF in quotes).
   const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true });
-  const forwardBodyError = (err: Error) => guard.destroy(err);
-  // A client that hangs up may close the body without an error: without this the import would
-  // wait for the rest of the file forever, holding its transaction open.
-  const forwardEarlyClose = () => {
-    if (!body.readableEnded) guard.destroy(new ValidationError('the upload ended before the file did'));
-  };
-  body.on('error', forwardBodyError);
-  body.on('close', forwardEarlyClose);
-  guard.on('error', (err) => parser.destroy(err));
-  body.pipe(guard).pipe(parser);
+  const forwardSourceError = (err: Error) => parser.destroy(err);
+  source.on('error', forwardSourceError);
+  source.pipe(parser);
   const lines = new LineCounter();
   try {
     for await (const fields of parser as AsyncIterable<string[]>) {
@@ -38,10 +28,8 @@ export async function* csvRecords(body: Readable, opts: { maxBytes: number }): A
   } catch (err) {
     throw err instanceof CsvError ? fileError(err, lines.next) : err;
   } finally {
-    body.unpipe(guard);
-    body.off('error', forwardBodyError);
-    body.off('close', forwardEarlyClose);
-    guard.destroy();
+    source.unpipe(parser);
+    source.off('error', forwardSourceError);
     parser.destroy();
   }
 }
