@@ -1,8 +1,10 @@
-// Hostile uploads to POST /v1/campaigns/:id/batches (issue 19, item 1): uploads that stall
+// Hostile uploads to POST /v1/campaigns/:id/batches (issue 19, items 1 and 2): uploads that stall
 // mid-body hold no database connection and are cut off by the idle timeout; an org runs a bounded
-// number of imports at once (across API processes).
+// number of imports at once (across API processes); files with absurd shapes are refused with a
+// 422 naming the limit, without blocking the event loop.
 import { request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
@@ -214,4 +216,62 @@ describe('concurrent imports per org', () => {
     uploads[1]!.abort();
     await waitFor(async () => (await slotsHeld(busy)) === 0, { what: 'every slot to be free' });
   }, 30_000);
+});
+
+describe('files with absurd shapes', () => {
+  it('refuses a million columns with 422 naming the limit, without blocking the event loop', async () => {
+    const org = await orgWithCampaign('Wide');
+    // The issue's file: a million distinct column names, about 8.9 MB.
+    const names = Array.from({ length: 1_000_000 }, (_, i) => `v${i + 100_000}`).join(',');
+    const wide = Buffer.from(`phone,first_name,${names}\n2025550101,Ann\n`);
+    const delay = monitorEventLoopDelay({ resolution: 10 });
+    delay.enable();
+    let res;
+    try {
+      res = await postCsv(org, wide);
+    } finally {
+      delay.disable();
+    }
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({
+      error: {
+        code: 'unprocessable',
+        message: 'the header has more than 200 columns (the limit)',
+        details: { limit: 'maxColumns', max: 200 },
+      },
+    });
+    // The issue's bar is ~50 ms; the margin is for a loaded two-core CI machine.
+    expect(delay.max / 1e6).toBeLessThan(200);
+    expect(await h.rt.db.selectFrom('batches').select('id').where('org_id', '=', org.id).execute()).toEqual(
+      [],
+    );
+  }, 60_000);
+
+  it('refuses a huge header and a huge record with 422 naming each limit', async () => {
+    const org = await orgWithCampaign('Huge');
+    const header = await postCsv(org, `phone,first_name,${'n'.repeat(70_000)}\n2025550101,Ann,x\n`);
+    expect(header.status).toBe(422);
+    expect(header.body).toMatchObject({ error: { details: { limit: 'maxHeaderBytes', max: 65536 } } });
+    const record = await postCsv(
+      org,
+      `phone,first_name\n2025550101,Ann\n2025550102,"${'x'.repeat(2_000_000)}"\n`,
+    );
+    expect(record.status).toBe(422);
+    expect(record.body).toMatchObject({
+      error: {
+        message: 'the record starting on line 3 is larger than 1048576 bytes (the limit)',
+        details: { limit: 'maxRecordBytes', line: 3 },
+      },
+    });
+    const json = await h.http
+      .post(`/v1/campaigns/${org.campaignId}/batches`)
+      .set('authorization', org.auth)
+      .send({
+        name: 'json',
+        maxConcurrency: 1,
+        contacts: [Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`k${i}`, 'v']))],
+      });
+    expect(json.status).toBe(422);
+    expect(json.body).toMatchObject({ error: { details: { limit: 'maxColumns', max: 200 } } });
+  });
 });
