@@ -53,7 +53,7 @@ export class RequestTimeoutError extends AppError {
   readonly status = 408;
   readonly code = 'request_timeout';
 }
-/** No database connection could be had in time (pool busy or Postgres away): retry later. */
+/** No database connection became available within the acquire timeout: retry later. */
 export class DatabaseUnavailableError extends AppError {
   override readonly name = 'DatabaseUnavailableError';
   readonly status = 503;

@@ -18,7 +18,7 @@ const errorDescriptions: Record<number, string> = {
   413: 'request body too large',
   422: 'well-formed but unacceptable content',
   429: 'rate limit for this API key exceeded (imports: the org’s concurrent imports too)',
-  503: 'the database is busy or unavailable; retry later',
+  503: 'the database is busy (no connection within the acquire timeout); retry later',
 };
 
 export interface RouteDoc {

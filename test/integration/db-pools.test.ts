@@ -51,6 +51,17 @@ describe('pool acquire timeout', () => {
     }
   });
 
+  it('leaves other connection failures as they are', async () => {
+    const { db } = createDb('postgres://nobody@127.0.0.1:1/none', { max: 1, acquireTimeoutMs: 2000 });
+    try {
+      const err: unknown = await sql`select 1`.execute(db).catch((e: unknown) => e);
+      expect(err).not.toBeInstanceOf(DatabaseUnavailableError);
+      expect(err).toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it('takes the acquire timeout and the pool size from the config', () => {
     expect(rt.pool.options.max).toBe(2);
     expect(rt.pool.options.connectionTimeoutMillis).toBe(300);

@@ -1,7 +1,7 @@
 // The Postgres pool and the Kysely instance over it. One per process (the API gets its own when it
 // shares a process with other roles), created by the entry point and passed down; closed last on
-// shutdown. Getting a connection is bounded in time: a query that cannot have one fails with
-// DatabaseUnavailableError (503 in the API) instead of queueing forever behind a busy pool.
+// shutdown. Getting a connection is bounded in time: a query that cannot have one in time fails
+// with DatabaseUnavailableError (503 in the API) instead of queueing forever behind a busy pool.
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import { DatabaseUnavailableError } from '../errors.js';
@@ -37,7 +37,7 @@ export function createDb(url: string, opts: PoolOptions = {}): { db: Db; pool: p
       try {
         return await pool.connect();
       } catch (err) {
-        throw unavailable(err);
+        throw isAcquireTimeout(err) ? busy(err) : err;
       }
     },
     end: () => pool.end(),
@@ -46,9 +46,18 @@ export function createDb(url: string, opts: PoolOptions = {}): { db: Db; pool: p
   return { db, pool };
 }
 
-/** Whatever kept the connection from us (pool wait timed out, Postgres refused or is gone), the caller can only retry. */
-function unavailable(err: unknown): DatabaseUnavailableError {
-  const e = new DatabaseUnavailableError('the database is busy or unavailable; retry later');
+/**
+ * pg-pool's own errors for the two waits connectionTimeoutMillis bounds (a free connection, a new
+ * one). Other failures (Postgres refusing, bad credentials) keep their own error and message.
+ */
+function isAcquireTimeout(err: unknown): boolean {
+  return err instanceof Error && /timeout/i.test(err.message);
+}
+
+function busy(err: unknown): DatabaseUnavailableError {
+  const e = new DatabaseUnavailableError(
+    'the database is busy: no connection became available in time; retry later',
+  );
   e.cause = err;
   return e;
 }
