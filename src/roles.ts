@@ -1,8 +1,8 @@
 // Starts any set of roles over one Runtime: `outdial <role>` starts one, `outdial serve` and the
 // demo start several in one process. Shutdown runs in reverse start order (API first, so no new
 // work arrives; dialer last among workers so calls in flight finish), then the runtime closes
-// queues, Redis and the pool.
-import type { Runtime } from './core/runtime.js';
+// queues, Redis and the pool. Beside other roles the API has a pool of its own (closed with it).
+import { createConfiguredDb, type Runtime } from './core/runtime.js';
 import { coreChecks, livekitCheck, startRoleHttp } from './core/health.js';
 import { createSlotLeases } from './core/leases.js';
 import { defaultSimDurations, type SimDurations } from './dialer/sim/sim-scenario.js';
@@ -10,7 +10,7 @@ import { openPlacedCallLog, recordPlacedCalls } from './dialer/sim/placed-call-l
 import { startDialerFromRuntime } from './dialer/main.js';
 import { telephonyFromConfig } from './dialer/telephony-from-config.js';
 import type { Telephony } from './dialer/telephony.js';
-import { startApi } from './producers/main.js';
+import { startApi, type ApiHandle } from './producers/main.js';
 import { startScheduler } from './schedulers/main.js';
 import { createLiveKitWebhookRouter } from './sinks/livekit-webhook.js';
 import { startSinks } from './sinks/main.js';
@@ -55,6 +55,29 @@ export function buildTelephony(rt: Runtime): Telephony {
     : inner;
 }
 
+/**
+ * Beside other roles the API gets a Postgres pool of its own: a flood of API requests then waits
+ * on the API's pool only, never on the one the scheduler, dialer and sinks need. Everything else
+ * (Redis, queues, metrics) stays shared. Alone, the API has the runtime's pool to itself.
+ */
+async function startApiRole(rt: Runtime, roles: readonly RoleName[], opts: Parameters<typeof startApi>[1]): Promise<ApiHandle> {
+  if (roles.length === 1) return startApi(rt, opts);
+  const { db, pool } = createConfiguredDb(rt.config);
+  try {
+    const api = await startApi({ ...rt, db, pool }, opts);
+    return {
+      ...api,
+      async close() {
+        await api.close();
+        await db.destroy();
+      },
+    };
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+}
+
 export async function startRoles(
   rt: Runtime,
   roles: readonly RoleName[],
@@ -78,9 +101,10 @@ export async function startRoles(
       closers.push(() => scheduler.close());
     }
     if (roles.includes('api')) {
-      // POST /livekit/webhook is sinks' code served by the API process (the one with a public port).
+      // POST /livekit/webhook is sinks' code served by the API process (the one with a public port),
+      // on the roles' pool: tenants' API traffic cannot delay call events.
       const mounts = [{ path: '/', handler: createLiveKitWebhookRouter(rt) }];
-      const api = await startApi(rt, opts.port === undefined ? { mounts } : { mounts, port: opts.port });
+      const api = await startApiRole(rt, roles, opts.port === undefined ? { mounts } : { mounts, port: opts.port });
       apiUrl = api.url;
       closers.push(() => api.close());
     } else if (opts.opsPort !== undefined) {

@@ -97,6 +97,29 @@ export const configSchema = z.object({
   /** API requests a minute per org API key (429 beyond). */
   OUTDIAL_API_RATE_LIMIT: z.coerce.number().int().positive().default(600),
   OUTDIAL_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * 1024 * 1024),
+  /**
+   * Contact imports one org may run at once, across every API process (a Redis lease per import);
+   * 429 beyond. An import holds a database connection while it writes, so this keeps one org from
+   * taking the API's pool.
+   */
+  OUTDIAL_IMPORTS_PER_ORG: z.coerce.number().int().positive().max(100).default(2),
+  /** A CSV upload that sends no byte for this long is cut off with 408 (fractions allowed). */
+  OUTDIAL_UPLOAD_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /**
+   * A CSV upload must deliver at least this many bytes a second over every rate window (the first
+   * window is the grace period), else it is cut off with 408; 0 turns the check off.
+   */
+  OUTDIAL_UPLOAD_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(0).default(8 * 1024),
+  OUTDIAL_UPLOAD_RATE_WINDOW_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  /** Where CSV uploads are spooled before their import (default the OS temp dir); the file is unlinked at once. */
+  OUTDIAL_UPLOAD_SPOOL_DIR: optionalNonEmpty,
+  /** Connections in each Postgres pool of a process: the roles' pool, and the API's own under `serve`. */
+  OUTDIAL_DB_POOL_MAX: z.coerce.number().int().positive().max(1000).default(10),
+  /**
+   * How long a query waits for a pool connection before failing (503 in the API) instead of
+   * hanging; also bounds opening a new connection. 0 waits forever. Fractions allowed.
+   */
+  OUTDIAL_DB_ACQUIRE_TIMEOUT_SECONDS: z.coerce.number().min(0).max(600).default(5),
   S3_ENDPOINT: optionalNonEmpty,
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('recordings'),

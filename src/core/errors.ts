@@ -47,3 +47,15 @@ export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly code = 'rate_limited';
 }
+/** A client that stops sending its body (or sends it too slowly) is cut off rather than waited for. */
+export class RequestTimeoutError extends AppError {
+  override readonly name = 'RequestTimeoutError';
+  readonly status = 408;
+  readonly code = 'request_timeout';
+}
+/** No database connection became available within the acquire timeout: retry later. */
+export class DatabaseUnavailableError extends AppError {
+  override readonly name = 'DatabaseUnavailableError';
+  readonly status = 503;
+  readonly code = 'unavailable';
+}

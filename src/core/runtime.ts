@@ -34,12 +34,20 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** A Postgres pool sized and bounded as the config says (OUTDIAL_DB_POOL_MAX, OUTDIAL_DB_ACQUIRE_TIMEOUT_SECONDS). */
+export function createConfiguredDb(config: Config, poolMax?: number): { db: Db; pool: pg.Pool } {
+  return createDb(config.DATABASE_URL, {
+    max: poolMax ?? config.OUTDIAL_DB_POOL_MAX,
+    acquireTimeoutMs: Math.round(config.OUTDIAL_DB_ACQUIRE_TIMEOUT_SECONDS * 1000),
+  });
+}
+
 export function createRuntime(
   config: Config,
   opts: { log?: Logger; registry?: Registry; poolMax?: number } = {},
 ): Runtime {
   const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
-  const { db, pool } = createDb(config.DATABASE_URL, { max: opts.poolMax ?? 10 });
+  const { db, pool } = createConfiguredDb(config, opts.poolMax);
   const redis = createRedis(config.REDIS_URL, 'worker');
   redis.on('error', (err: Error) => log.warn({ err: err.message }, 'redis.error'));
   const prefix = config.OUTDIAL_REDIS_PREFIX;

@@ -13,10 +13,12 @@ const errorDescriptions: Record<number, string> = {
   400: 'malformed JSON, wrong types or an invalid cursor',
   401: 'missing or invalid bearer token',
   404: 'no such resource for this org (another org’s ids answer 404 too)',
+  408: 'the upload stalled or came in slower than the minimum rate',
   409: 'the resource is not in a state that allows this',
   413: 'request body too large',
   422: 'well-formed but unacceptable content',
-  429: 'rate limit for this API key exceeded, or too many failed authentications from this address (see retry-after)',
+  429: 'rate limit for this API key exceeded, too many failed authentications from this address, or (imports) the org’s concurrent imports (see retry-after)',
+  503: 'the database is busy (no connection within the acquire timeout); retry later',
 };
 
 export interface RouteDoc {

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PayloadTooLargeError, UnprocessableError, ValidationError } from '../../src/core/errors.js';
+import { MAX_RECORD_BYTES } from '../../src/producers/import/csv-records.js';
 import { importCsvBatch, MAX_REPORTED_ERRORS, type ImportCampaign } from '../../src/producers/import/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { insertCampaign, insertOrg } from '../support/fixtures.js';
@@ -99,18 +100,31 @@ describe('importCsvBatch', () => {
     expect((await contactsOf(report.batchId)).map((c) => c.line)).toEqual([2, 9]);
   });
 
-  it('rejects a row with a 10 MB cell without failing the file', async () => {
-    const huge = 'x'.repeat(10 * 1024 * 1024);
-    const body = Readable.from(
+  function withCell(cell: string): Readable {
+    return Readable.from(
       (function* () {
         yield Buffer.from('phone,first_name\n2128675309,a\n4155552671,"');
-        for (let i = 0; i < huge.length; i += 65536) yield Buffer.from(huge.slice(i, i + 65536));
+        for (let i = 0; i < cell.length; i += 65536) yield Buffer.from(cell.slice(i, i + 65536));
         yield Buffer.from('"\n3125550100,c\n');
       })(),
     );
-    const report = await importCsvBatch(t.db, campaign, meta, body, { maxBytes: 20 * 1024 * 1024 });
+  }
+
+  it('rejects a row with a cell over the cell limit without failing the file', async () => {
+    const report = await importCsvBatch(t.db, campaign, meta, withCell('x'.repeat(512 * 1024)), { maxBytes: 20 * 1024 * 1024 });
     expect(report).toMatchObject({ accepted: 2, rejected: 1 });
     expect(report.errors[0]).toEqual({ line: 3, reason: 'column "first_name" is longer than 65536 characters' });
+  });
+
+  it('refuses a file with a 10 MB cell with 422 naming the record limit, leaving no batch', async () => {
+    const before = await countBatches();
+    const run = importCsvBatch(t.db, campaign, meta, withCell('x'.repeat(10 * 1024 * 1024)), { maxBytes: 20 * 1024 * 1024 });
+    await expect(run).rejects.toMatchObject({
+      status: 422,
+      message: `the record starting on line 3 is larger than ${MAX_RECORD_BYTES} bytes (the limit)`,
+      details: { limit: 'maxRecordBytes', line: 3 },
+    });
+    expect(await countBatches()).toBe(before);
   });
 
   it('lists the first rejections and counts the ones it leaves out', async () => {

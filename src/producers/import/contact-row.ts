@@ -10,6 +10,21 @@ import { zonesForNumber, type ResolvedZones, type ZoneTable } from './time-zones
 /** A cell longer than this is data nobody meant to dial with; the row is refused, not the file. */
 export const MAX_CELL_CHARS = 64 * 1024;
 
+/**
+ * Columns of a CSV file, distinct keys of JSON contacts: more is not a contact list, and would
+ * bloat every contact's variables (and the work done per row) without bound.
+ */
+export const MAX_COLUMNS = 200;
+
+/** The one refusal for too many columns, whichever body kind or record found it. */
+export function tooManyColumns(where: string, extra: Record<string, unknown> = {}): UnprocessableError {
+  return new UnprocessableError(`${where} more than ${MAX_COLUMNS} columns (the limit)`, {
+    limit: 'maxColumns',
+    max: MAX_COLUMNS,
+    ...extra,
+  });
+}
+
 export interface ColumnLayout {
   names: readonly string[];
   phone: number;

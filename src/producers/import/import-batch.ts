@@ -1,6 +1,8 @@
 // Contact import: a CSV stream or a JSON array becomes a draft batch and its contacts in one
-// transaction. File-level problems (encoding, quoting, size, missing columns) throw and leave
-// nothing behind; row-level problems reject that row only and are reported by line.
+// transaction. File-level problems (encoding, quoting, size, limits, missing columns) throw and
+// leave nothing behind; row-level problems reject that row only and are reported by line.
+// A CSV body is spooled to a temporary file first: the transaction opens only once the whole
+// upload is here, so it never waits on the network.
 import type { Readable } from 'node:stream';
 import { campaignVariables, type CampaignConfig } from '../../core/campaign.js';
 import type { Db } from '../../core/db/client.js';
@@ -12,6 +14,8 @@ import { csvRecords } from './csv-records.js';
 import type { ImportReport } from './import-report.js';
 import { jsonColumns, jsonRows } from './json-contacts.js';
 import { createZoneNameCache, loadZoneTable, type ZoneTable } from './time-zones.js';
+import type { PaceLimits } from './upload-pace.js';
+import { spoolUpload } from './upload-spool.js';
 
 export interface ImportCampaign {
   id: string;
@@ -22,6 +26,10 @@ export interface ImportCampaign {
 export interface ImportOptions {
   /** Upload limit in bytes (CSV); beyond it the import fails with 413. */
   maxBytes: number;
+  /** CSV: cut off an upload that stalls or trickles (408); absent for a local stream. */
+  pace?: PaceLimits | undefined;
+  /** CSV: where the upload is spooled (default the OS temp dir). */
+  spoolDir?: string | undefined;
   /** Called after every chunk with the number of data rows read so far. */
   onProgress?: (rows: number) => void;
 }
@@ -40,7 +48,9 @@ export async function importCsvBatch(
   body: Readable,
   opts: ImportOptions,
 ): Promise<ImportReport> {
-  const records = csvRecords(body, { maxBytes: opts.maxBytes });
+  const spool = await spoolUpload(body, { maxBytes: opts.maxBytes, pace: opts.pace, dir: opts.spoolDir });
+  const file = spool.read();
+  const records = csvRecords(file);
   try {
     // The header is checked before a transaction opens: a file without the needed columns
     // never touches the database.
@@ -50,6 +60,8 @@ export async function importCsvBatch(
     return await importRows(db, campaign, meta, layout, records, opts);
   } finally {
     await records.return(undefined);
+    file.destroy();
+    await spool.close();
   }
 }
 

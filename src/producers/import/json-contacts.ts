@@ -1,17 +1,14 @@
 // JSON contacts ({phone, timezone?, name?, ...variables}) → the same rows a CSV gives, so both
 // bodies share one set of rules. The "columns" of a JSON batch are the keys its contacts use.
-import { ValidationError } from '../../core/errors.js';
 import type { SourceRow } from './contact-loader.js';
-
-/** More distinct keys than this is not a contact list (and would bloat every row's variables). */
-const MAX_KEYS = 200;
+import { MAX_COLUMNS, tooManyColumns } from './contact-row.js';
 
 export function jsonColumns(contacts: readonly unknown[]): string[] {
   const keys = new Set<string>();
   for (const c of contacts) {
     if (!isRecord(c)) continue;
     for (const k of Object.keys(c)) keys.add(k);
-    if (keys.size > MAX_KEYS) throw new ValidationError(`contacts use more than ${MAX_KEYS} distinct fields`);
+    if (keys.size > MAX_COLUMNS) throw tooManyColumns('the contacts use');
   }
   return [...keys];
 }

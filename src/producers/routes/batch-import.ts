@@ -1,10 +1,13 @@
 // POST /v1/campaigns/:id/batches: a draft batch from a JSON body or a streamed text/csv body
-// (never buffered whole), answered with the import report. The import module owns parsing and
-// the transaction; this route only picks the body kind, reads the batch meta and the limits.
-import { Router, type Request } from 'express';
+// (spooled to disk, never buffered in memory), answered with the import report. The import module
+// owns spooling, parsing and the transaction; this route picks the body kind, reads the batch meta
+// and the limits, and holds one of the org's import slots for the whole import (429 beyond).
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError, PayloadTooLargeError, ValidationError } from '../../core/errors.js';
+import type { Config } from '../../core/config.js';
+import { NotFoundError, PayloadTooLargeError, RateLimitedError, ValidationError } from '../../core/errors.js';
 import { requestLog, requestOrg } from '../http/context.js';
+import { createImportSlots, type ImportSlots } from '../http/import-slots.js';
 import { jsonBody } from '../http/json-body.js';
 import { idParam, parseWith } from '../http/validate.js';
 import { importCsvBatch, importJsonBatch, type BatchMeta } from '../import/index.js';
@@ -60,8 +63,42 @@ function checkDeclaredLength(req: Request, maxBytes: number): void {
   }
 }
 
+function importOptions(config: Config) {
+  return {
+    maxBytes: config.OUTDIAL_MAX_UPLOAD_BYTES,
+    spoolDir: config.OUTDIAL_UPLOAD_SPOOL_DIR,
+    pace: {
+      idleMs: config.OUTDIAL_UPLOAD_IDLE_TIMEOUT_SECONDS * 1000,
+      minBytesPerSecond: config.OUTDIAL_UPLOAD_MIN_BYTES_PER_SECOND,
+      windowMs: config.OUTDIAL_UPLOAD_RATE_WINDOW_SECONDS * 1000,
+    },
+  };
+}
+
+/** How soon a refused import may try again: imports of ordinary size take seconds. */
+const RETRY_IMPORT_AFTER_SECONDS = 5;
+
+/** Runs an import under one of the org's import slots; 429 naming the limit when all are taken. */
+async function inImportSlot<T>(slots: ImportSlots, limit: number, orgId: string, res: Response, work: () => Promise<T>): Promise<T> {
+  const slot = await slots.take(orgId, requestLog(res));
+  if (!slot) {
+    res.setHeader('retry-after', RETRY_IMPORT_AFTER_SECONDS);
+    throw new RateLimitedError(`this org already has ${limit} imports in progress (the limit)`, {
+      limit: 'importsPerOrg',
+      max: limit,
+    });
+  }
+  try {
+    return await work();
+  } finally {
+    await slot.release();
+  }
+}
+
 export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimitBytes: number }): Router {
-  const maxBytes = rt.config.OUTDIAL_MAX_UPLOAD_BYTES;
+  const options = importOptions(rt.config);
+  const perOrg = rt.config.OUTDIAL_IMPORTS_PER_ORG;
+  const slots = createImportSlots(rt.redis, rt.keys, perOrg);
   describeRoute(registry, {
     method: 'post',
     path: '/v1/campaigns/{id}/batches',
@@ -73,21 +110,30 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
     },
     query: batchCsvQuerySchema.partial(),
     ok: { status: 201, schema: importReportSchema },
-    errors: [400, 404, 413, 422],
+    errors: [400, 404, 408, 413, 422, 429, 503],
   });
   const router = Router();
   router.post('/campaigns/:id/batches', jsonBody(opts.jsonLimitBytes), async (req, res) => {
     const org = requestOrg(res);
     const campaign = await findCampaign(rt.db, org.id, idParam(req, 'id', 'campaign'));
     if (!campaign) throw new NotFoundError('campaign not found');
+    const inSlot = <T>(work: () => Promise<T>) => inImportSlot(slots, perOrg, org.id, res, work);
     let report;
     if (req.is('text/csv')) {
       const meta = metaOf(parseWith(batchCsvQuerySchema, req.query, 'query'));
-      checkDeclaredLength(req, maxBytes);
-      report = await importCsvBatch(rt.db, campaign, meta, req, { maxBytes });
+      checkDeclaredLength(req, options.maxBytes);
+      report = await inSlot(async () => {
+        try {
+          return await importCsvBatch(rt.db, campaign, meta, req, options);
+        } catch (err) {
+          // Refused before the whole body came in: close rather than read the rest on this socket.
+          if (!req.complete) res.setHeader('connection', 'close');
+          throw err;
+        }
+      });
     } else if (req.is('application/json')) {
       const input = parseWith(batchJsonSchema, req.body, 'request body');
-      report = await importJsonBatch(rt.db, campaign, metaOf(input), input.contacts, { maxBytes });
+      report = await inSlot(() => importJsonBatch(rt.db, campaign, metaOf(input), input.contacts, options));
     } else {
       throw new ValidationError('expected an application/json or text/csv body');
     }
