@@ -3,7 +3,7 @@
 // written in any format or encoding never reach the request log whole.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../src/core/json-depth.js';
-import { createApiHarness, type ApiHarness } from '../support/api.js';
+import { ADMIN_TOKEN, createApiHarness, type ApiHarness } from '../support/api.js';
 
 let h: ApiHarness;
 let org: { id: string; apiKey: string; auth: string };
@@ -63,7 +63,7 @@ describe('deeply nested JSON bodies', () => {
   it('refuses deep bodies on every JSON route: org creation, DNC, webhooks, batch JSON', async () => {
     const deepArray = '['.repeat(4100) + ']'.repeat(4100);
     const routes = [
-      h.http.post('/v1/orgs').set('authorization', 'Bearer test-admin-token'),
+      h.http.post('/v1/orgs').set('authorization', `Bearer ${ADMIN_TOKEN}`),
       h.http.post('/v1/dnc').set('authorization', org.auth),
       h.http.post('/v1/webhooks').set('authorization', org.auth),
     ];
