@@ -28,6 +28,9 @@ export async function createTestRuntime(label: string, env: Record<string, strin
   });
   // The runtime gets its own pool on the test database; the helper's pool is closed by drop().
   const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL }) });
+  // Redis-backed guards (rate limits, failed-auth counts, import slots) let requests through while
+  // their connection is still starting; a test of those guards must not race the connect.
+  await rt.redis.ping();
   return Object.assign(rt, {
     testDb,
     async teardown() {
