@@ -48,6 +48,8 @@ export function retryDelayMs(
       return durationMs(delays.failed) * 2 ** Math.min(streak, 6);
     }
     case 'completed':
+    // The callee is with a person now: calling them again would undo the hand-over.
+    case 'transferred':
     case 'voicemail_left':
     case 'rejected':
     case 'invalid_number':
