@@ -194,7 +194,7 @@ describe('call flow', () => {
               settle();
             })();
           });
-          return never;
+          return new Promise<'ended'>(() => undefined);
         },
       });
       return f;

@@ -48,8 +48,7 @@ export function retryDelayMs(
       return durationMs(delays.failed) * 2 ** Math.min(streak, 6);
     }
     case 'completed':
-    // The callee is with a person now: calling them again would undo the hand-over.
-    case 'transferred':
+    case 'transferred': // with a person now: calling again would undo the hand-over
     case 'voicemail_left':
     case 'rejected':
     case 'invalid_number':
