@@ -167,4 +167,69 @@ describe('call flow', () => {
     expect(f.types()).toEqual(['call.amd_result', 'call.error', 'call.completed']);
     expect(completed(f.events)).toMatchObject({ outcome: 'failed', reason: 'tts unavailable' });
   });
+
+  describe('transfer', () => {
+    const twoWay = meta({ mode: 'two_way', transfer: { to: '+12025550109', announce: null } });
+
+    /** A conversation whose transfer_call runs as on the real stack: the callee's leg ends first. */
+    function transferring(result: 'ok' | 'declined') {
+      let hangUp: () => void = () => undefined;
+      const calleeGone = new Promise<void>((resolve) => (hangUp = resolve));
+      const f = fakePort(humanAudio(), {
+        calleeGone,
+        converse: (_path, record) => {
+          let settle: () => void = () => undefined;
+          record.transferInFlight = new Promise<void>((resolve) => (settle = resolve));
+          hangUp();
+          // The transfer's result arrives after the departure has been seen (every microtask has run).
+          setImmediate(() => {
+            void (async () => {
+              if (result === 'ok') {
+                record.transferredTo = '+12025550109';
+                await f.port.emit('call.transferred', { to: '+12025550109' });
+              } else {
+                await f.port.emit('call.transfer_failed', { to: '+12025550109', sipStatus: 603, reason: 'Decline' });
+              }
+              record.transferInFlight = null;
+              settle();
+            })();
+          });
+          return new Promise<'ended'>(() => undefined);
+        },
+      });
+      return f;
+    }
+
+    it('reports a transfer whose callee left before its result arrived as transferred, not a hang-up', async () => {
+      const f = transferring('ok');
+      const { ending } = await runCall(f.port, twoWay);
+      expect(ending).toEqual({ kind: 'transferred' });
+      expect(f.types()).toEqual(['call.amd_result', 'call.conversation_started', 'call.transferred', 'call.completed']);
+      expect(completed(f.events)).toMatchObject({ outcome: 'transferred', reason: 'transferred', transferredTo: '+12025550109' });
+    });
+
+    it('reports a hang-up after a failed transfer as the conversation’s end (completed)', async () => {
+      const f = transferring('declined');
+      await runCall(f.port, twoWay);
+      expect(f.types()).toEqual([
+        'call.amd_result',
+        'call.conversation_started',
+        'call.transfer_failed',
+        'call.user_hangup',
+        'call.completed',
+      ]);
+      expect(completed(f.events)).toMatchObject({ outcome: 'completed', reason: 'user_hangup', transferredTo: null });
+    });
+
+    it('reports a transfer that ended the conversation as transferred', async () => {
+      const f = fakePort(humanAudio(), {
+        converse: (_path, record) => {
+          record.transferredTo = 'sip:desk@pbx.example.com';
+          return Promise.resolve('ended');
+        },
+      });
+      await runCall(f.port, twoWay);
+      expect(completed(f.events)).toMatchObject({ outcome: 'transferred', transferredTo: 'sip:desk@pbx.example.com' });
+    });
+  });
 });

@@ -16,7 +16,10 @@ export interface CallPort {
   sampleRate: number;
   /** Speaks text without interruptions; resolves once it has played out. */
   say(text: string): Promise<void>;
-  /** Runs the two-way session until end_call/opt_out has played out ('ended') or the callee leaves. */
+  /**
+   * Runs the two-way session until end_call/opt_out has played out or a transfer_call succeeded
+   * ('ended'; record.transferredTo tells a transfer apart), or the callee leaves.
+   */
   converse(path: Extract<CallPath, { kind: 'converse' }>, record: CallRecord): Promise<'ended' | 'user_hangup'>;
   emit(type: EventType, data: Record<string, unknown>): Promise<void>;
   /** Settles when the callee hangs up. */
@@ -65,6 +68,10 @@ async function followPath(port: CallPort, path: CallPath, record: CallRecord): P
     case 'converse': {
       await port.emit('call.conversation_started', { amd: record.amd });
       const r = await race(port, port.converse(path, record));
+      // A completed transfer ends the callee's leg, which can reach us before the transfer's own
+      // result: wait for the result before calling the departure a hang-up.
+      if (record.transferInFlight) await record.transferInFlight;
+      if (record.transferredTo !== null) return { kind: 'transferred' };
       return r.kind === 'value' && r.value === 'user_hangup' ? { kind: 'user_hangup', path: 'converse' } : ended(r);
     }
     case 'machine_hangup':

@@ -20,10 +20,28 @@ export interface CallRecord {
   outcomeData: Record<string, unknown> | null;
   callbackAt: string | null;
   optOut: boolean;
+  /** Set once transfer_call handed the callee over (the campaign's transfer target). */
+  transferredTo: string | null;
+  /**
+   * Settles when a transfer under way has succeeded or failed. The callee's leg ends as the
+   * transfer completes, often before its result reaches the agent: the call flow waits for this
+   * before it calls a departure a hang-up. Not part of call.completed.
+   */
+  transferInFlight: Promise<void> | null;
 }
 
 export function createCallRecord(joinedAt: Date): CallRecord {
-  return { joinedAt, answeredAt: null, amd: null, transcript: [], outcomeData: null, callbackAt: null, optOut: false };
+  return {
+    joinedAt,
+    answeredAt: null,
+    amd: null,
+    transcript: [],
+    outcomeData: null,
+    callbackAt: null,
+    optOut: false,
+    transferredTo: null,
+    transferInFlight: null,
+  };
 }
 
 export function addTranscript(record: CallRecord, role: TranscriptItem['role'], text: string, at: Date): void {
@@ -44,6 +62,7 @@ export function completedData(record: CallRecord, report: EndingReport, endedAt:
     outcomeData: record.outcomeData,
     callbackAt: record.callbackAt,
     optOut: record.optOut,
+    transferredTo: record.transferredTo,
     reason: report.reason,
   });
 }

@@ -18,6 +18,7 @@ import { parseDispatchMetadata, type DispatchMetadata } from '../core/dispatch-m
 import { converse, createSpeaker, type LiveSessionDeps } from './live-session.js';
 import { agentMetricsKey, redisObserver } from './metrics-relay.js';
 import { oneWayProviders, twoWayProviders } from './providers.js';
+import { calleeTransfer } from './transfer-livekit.js';
 
 /** The SIP participant's identity, as the dialer names it. */
 export const CALLEE_IDENTITY = 'callee';
@@ -78,7 +79,8 @@ async function runAnsweredCall(ctx: JobContext, meta: DispatchMetadata, config: 
       if (!vad) return Promise.reject(new Error('two-way call without a VAD: prewarm did not load Silero'));
       const providers = { ...twoWayProviders(meta, config, agentConfig, vad), vad };
       const schedule = scheduleOf(meta);
-      return converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule }, deps);
+      const transferDesk = { place: calleeTransfer(ctx, CALLEE_IDENTITY), emit };
+      return converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule, transferDesk }, deps);
     },
     emit,
     calleeGone: calleeGone(ctx.room, CALLEE_IDENTITY),

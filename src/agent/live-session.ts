@@ -12,7 +12,7 @@ import type { CallPath } from './policy.js';
 import type { AgentObserver } from './metrics-relay.js';
 import type { VoiceProviders } from './providers.js';
 import { turnLatencySeconds } from './session-metrics.js';
-import { createCallTools } from './tools.js';
+import { createCallTools, type TransferHost } from './tools.js';
 
 export interface LiveSessionDeps {
   room: Room;
@@ -77,14 +77,18 @@ export interface ConverseOptions {
   outcomeSchema: Record<string, unknown> | null;
   timezones: readonly string[];
   schedule: Schedule | null;
+  /** How transfer_call reaches the telephony and reports; used when the campaign has a transfer. */
+  transferDesk?: Pick<TransferHost, 'place' | 'emit'>;
 }
 
-/** Runs the conversation; resolves once an end_call/opt_out goodbye has played, or the callee left. */
+/** Runs the conversation; resolves once an end_call/opt_out goodbye has played, a transfer succeeded, or the callee left. */
 export async function converse(opts: ConverseOptions, deps: LiveSessionDeps): Promise<'ended' | 'user_hangup'> {
   const session = new voice.AgentSession({ ...opts.providers, userAwayTimeout: null });
   mirrorTranscript(session, opts.record, deps);
   let endRequested = false;
+  let endNow: () => void = () => undefined;
   const finished = new Promise<'ended' | 'user_hangup'>((resolve, reject) => {
+    endNow = () => resolve('ended');
     session.on(voice.AgentSessionEventTypes.AgentStateChanged, (ev) => {
       // The goodbye comes with or after the tool call; once the agent is back to listening it is done.
       if (endRequested && (ev.newState === 'listening' || ev.newState === 'idle')) resolve('ended');
@@ -101,9 +105,12 @@ export async function converse(opts: ConverseOptions, deps: LiveSessionDeps): Pr
     timezones: opts.timezones,
     schedule: opts.schedule,
     now: () => deps.now(),
-    endCall: () => {
-      endRequested = true;
+    endCall: (reason) => {
+      // A transferred callee is no longer on the line: nothing is left to play out.
+      if (reason === 'transferred') endNow();
+      else endRequested = true;
     },
+    transfer: opts.path.transfer && opts.transferDesk ? { ...opts.path.transfer, ...opts.transferDesk } : null,
   });
   try {
     const { instructions, greeting, contactData } = opts.path;

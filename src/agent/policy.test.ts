@@ -33,14 +33,17 @@ describe('call policy', () => {
 
   it('starts a conversation for a two-way campaign', () => {
     const m = meta({ mode: 'two_way', message: null, instructions: 'Book it.', greeting: 'Hi Ana!' });
-    expect(choosePath(m, human)).toEqual({ kind: 'converse', instructions: 'Book it.', greeting: 'Hi Ana!', contactData: null });
+    expect(choosePath(m, human)).toEqual({ kind: 'converse', instructions: 'Book it.', greeting: 'Hi Ana!', contactData: null, transfer: null });
     const withData = meta({ ...m, instructions: 'Book {{first_name}}.', contactData: { first_name: 'Ana' } });
     expect(choosePath(withData, human)).toEqual({
       kind: 'converse',
       instructions: 'Book {{first_name}}.',
       greeting: 'Hi Ana!',
       contactData: { first_name: 'Ana' },
+      transfer: null,
     });
+    const transfer = { to: '+12025550109', announce: 'Connecting you now.' };
+    expect(choosePath(meta({ ...m, transfer }), human)).toMatchObject({ kind: 'converse', transfer });
   });
 
   it('hangs up on a machine unless the campaign leaves a voicemail and has one to leave', () => {
@@ -60,6 +63,8 @@ describe('call policy', () => {
     [{ kind: 'user_hangup', path: null }, 'call.user_hangup', 'completed'],
     [{ kind: 'max_duration', path: 'converse' }, null, 'completed'],
     [{ kind: 'error', message: 'stt down' }, 'call.error', 'failed'],
+    // call.transferred went out when the transfer succeeded; only the outcome is left to report.
+    [{ kind: 'transferred' }, null, 'transferred'],
   ])('reports %j as event %s with outcome %s', (ending, event, outcome) => {
     const report = reportEnding(ending);
     expect(report.event).toBe(event);

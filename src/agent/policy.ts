@@ -14,6 +14,8 @@ export type CallPath =
       greeting: string | null;
       /** The values of the instructions' placeholders, for the model as data; null when already filled in. */
       contactData: Readonly<Record<string, string>> | null;
+      /** Where transfer_call may hand the callee; null: the campaign has no transfer, the tool is not offered. */
+      transfer: { to: string; announce: string | null } | null;
     }
   | { kind: 'machine_hangup' }
   | { kind: 'leave_voicemail'; message: string };
@@ -31,6 +33,7 @@ export function choosePath(meta: DispatchMetadata, verdict: AmdVerdict | null): 
     instructions: meta.instructions ?? '',
     greeting: meta.greeting,
     contactData: meta.contactData ?? null,
+    transfer: meta.transfer ?? null,
   };
 }
 
@@ -39,6 +42,8 @@ export type CallEnding =
   | { kind: 'path_done'; path: CallPath['kind'] }
   | { kind: 'user_hangup'; path: CallPath['kind'] | null }
   | { kind: 'max_duration'; path: CallPath['kind'] | null }
+  /** transfer_call handed the callee over; call.transferred is already out. */
+  | { kind: 'transferred' }
   | { kind: 'error'; message: string };
 
 export interface EndingReport {
@@ -87,6 +92,8 @@ export function reportEnding(ending: CallEnding): EndingReport {
       return { event: 'call.user_hangup', outcome: pathOutcome(ending.path), reason: 'user_hangup' };
     case 'max_duration':
       return { event: null, outcome: pathOutcome(ending.path), reason: 'max_call_duration' };
+    case 'transferred':
+      return { event: null, outcome: 'transferred', reason: 'transferred' };
     case 'error':
       return { event: 'call.error', outcome: 'failed', reason: ending.message };
     default:

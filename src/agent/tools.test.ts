@@ -3,7 +3,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleSchema } from '../core/campaign.js';
 import { CallerAgent } from './caller-agent.js';
 import { createCallRecord, type CallRecord } from './call-record.js';
-import { createCallTools, type CallToolHost } from './tools.js';
+import { createCallTools, type CallToolHost, type TransferHost } from './tools.js';
+import type { TransferResult } from './transfer.js';
 
 const NOW = new Date('2026-03-02T15:00:00Z'); // a Monday, 10:00 in New York
 
@@ -129,5 +130,88 @@ describe('two-way call tools (framework test session, no room)', () => {
     const result = await h.session.run({ userInput: 'Bye' }).wait();
     result.expect.nextEvent().isFunctionCall({ name: 'end_call' });
     expect(h.ended).toEqual(['end_call']);
+  });
+
+  describe('transfer_call', () => {
+    const TARGET = '+12025550109';
+
+    function desk(result: TransferResult, announce: string | null = null) {
+      const placed: string[] = [];
+      const events: Array<{ type: string; data: unknown }> = [];
+      const transfer: TransferHost = {
+        to: TARGET,
+        announce,
+        place: (referTo) => {
+          placed.push(referTo);
+          return Promise.resolve(result);
+        },
+        emit: (type, data) => {
+          events.push({ type, data });
+          return Promise.resolve();
+        },
+      };
+      return { transfer, placed, events };
+    }
+
+    const asked = (calleeWords: string) => [
+      { input: 'Can I talk to a real person?', toolCalls: [{ name: 'transfer_call', args: { calleeWords } }] },
+    ];
+
+    it('is offered only when the campaign has a transfer target', () => {
+      const base = { record: createCallRecord(NOW), outcomeSchema: null, timezones: [], schedule: null, now: () => NOW, endCall: () => undefined };
+      expect(Object.keys(createCallTools(base))).not.toContain('transfer_call');
+      expect(Object.keys(createCallTools({ ...base, transfer: desk({ ok: true }).transfer }))).toContain('transfer_call');
+    });
+
+    it('refuses to transfer on words the callee did not say (contact data cannot trigger it)', async () => {
+      const d = desk({ ok: true });
+      const h = await startSession(asked('transfer me to your manager'), { transfer: d.transfer });
+      const result = await h.session.run({ userInput: 'Can I talk to a real person?' }).wait();
+      result.expect.nextEvent().isFunctionCall({ name: 'transfer_call' });
+      const output = result.expect.nextEvent().isFunctionCallOutput({ isError: true }).event().item.output;
+      expect(output).toMatch(/did not say those words/);
+      expect(d.placed).toEqual([]);
+      expect(d.events).toEqual([]);
+      expect(h.record.transferredTo).toBeNull();
+      expect(h.ended).toEqual([]);
+    });
+
+    it('announces, transfers to the target as a tel: URI, reports call.transferred and ends the conversation', async () => {
+      const d = desk({ ok: true }, 'Please hold while I connect you.');
+      const h = await startSession(asked('talk to a real person'), { transfer: d.transfer });
+      const result = await h.session.run({ userInput: 'Can I talk to a real person?' }).wait();
+      result.expect.containsFunctionCall({ name: 'transfer_call' });
+      const output = result.expect.containsFunctionCallOutput({ isError: false }).event().item.output;
+      expect(output).toMatch(/transferred/);
+      expect(d.placed).toEqual([`tel:${TARGET}`]);
+      expect(d.events).toEqual([{ type: 'call.transferred', data: { to: TARGET } }]);
+      expect(h.record.transferredTo).toBe(TARGET);
+      expect(h.record.transferInFlight).toBeNull();
+      expect(h.ended).toEqual(['transferred']);
+      const said = h.session.history.items.flatMap((i) => (i.type === 'message' && i.role === 'assistant' ? [i.textContent] : []));
+      expect(said).toContain('Please hold while I connect you.');
+    });
+
+    it('reports a declined transfer with its SIP status and lets the conversation go on', async () => {
+      const d = desk({ ok: false, sipStatus: 603, reason: 'Decline' });
+      const h = await startSession(
+        [
+          ...asked('a real person'),
+          { input: 'OK, then book me for Friday', content: 'Done, see you Friday.' },
+        ],
+        { transfer: d.transfer },
+      );
+      const first = await h.session.run({ userInput: 'Can I talk to a real person?' }).wait();
+      first.expect.containsFunctionCall({ name: 'transfer_call' });
+      const output = first.expect.containsFunctionCallOutput({ isError: false }).event().item.output;
+      expect(output).toMatch(/did not go through/);
+      expect(d.events).toEqual([{ type: 'call.transfer_failed', data: { to: TARGET, sipStatus: 603, reason: 'Decline' } }]);
+      expect(h.record.transferredTo).toBeNull();
+      expect(h.record.transferInFlight).toBeNull();
+      expect(h.ended).toEqual([]);
+
+      const next = await h.session.run({ userInput: 'OK, then book me for Friday' }).wait();
+      next.expect.containsMessage({ role: 'assistant' });
+    });
   });
 });

@@ -1,8 +1,10 @@
 // The two-way agent's tools. Each one records its result on the CallRecord (delivered in
 // call.completed) and never touches a database: sinks turn callbackAt into the contact's next
 // attempt, optOut into a DNC entry and outcomeData into the webhook. Invalid arguments are
-// answered with a ToolError the model can read and correct. end_call and opt_out (and any later
-// tool with consequences for the person, such as transfer_call) act only on the callee's request.
+// answered with a ToolError the model can read and correct. end_call, opt_out and transfer_call
+// (tools with consequences for the person) act only on the callee's request. transfer_call also
+// reports as it goes (call.transferred / call.transfer_failed), since a failed transfer is not
+// the end of the call.
 import { llm, type voice } from '@livekit/agents';
 import type { JSONSchema7 } from 'json-schema';
 import { DateTime, IANAZone } from 'luxon';
@@ -11,6 +13,9 @@ import { isOpen, nextOpen } from '../core/calling-window.js';
 import type { Schedule } from '../core/campaign.js';
 import { calleeRequestProblem, calleeTurns } from './callee-request.js';
 import type { CallRecord } from './call-record.js';
+import type { EventType } from '../core/domain.js';
+import type { CallTransferFailedData, CallTransferredData } from '../core/event-data.js';
+import { referTarget, type PlaceTransfer } from './transfer.js';
 
 /** Callbacks further out than this are more likely a misheard date than a plan. */
 const MAX_CALLBACK_DAYS = 60;
@@ -23,8 +28,22 @@ export interface CallToolHost {
   timezones: readonly string[];
   schedule: Schedule | null;
   now(): Date;
-  /** Hangs up once the goodbye the model is about to say has played. */
-  endCall(reason: 'end_call' | 'opt_out'): void;
+  /**
+   * end_call / opt_out: hangs up once the goodbye the model is about to say has played.
+   * transferred: the callee is with someone else now; the conversation is over at once.
+   */
+  endCall(reason: 'end_call' | 'opt_out' | 'transferred'): void;
+  /** The campaign's transfer; absent or null: transfer_call is not offered. */
+  transfer?: TransferHost | null | undefined;
+}
+
+export interface TransferHost {
+  /** The campaign's target: E.164 number or SIP URI. */
+  to: string;
+  /** Said verbatim before the REFER; null: only the model's own words. */
+  announce: string | null;
+  place: PlaceTransfer;
+  emit(type: Extract<EventType, 'call.transferred' | 'call.transfer_failed'>, data: CallTransferredData | CallTransferFailedData): Promise<void>;
 }
 
 const FREE_FORM_OUTCOME = {
@@ -75,14 +94,55 @@ export const calleeWordsParameter = z.object({
 });
 
 /** Runs `act` only when the callee's own words allow it (callee-request.ts); otherwise the model is told why. */
-export function onCalleeRequest(ctx: voice.RunContext, quote: string | undefined, act: () => string): Promise<string> {
+export function onCalleeRequest(
+  ctx: voice.RunContext,
+  quote: string | undefined,
+  act: () => string | Promise<string>,
+): Promise<string> {
   const problem = calleeRequestProblem(calleeTurns(ctx.session.history.items), quote);
   if (problem) throw new llm.ToolError(problem);
   return Promise.resolve(act());
 }
 
+/** Announces, transfers, reports; the model reads the returned text (or the error) and goes on. */
+async function transferCall(host: CallToolHost, t: TransferHost, ctx: voice.RunContext): Promise<string> {
+  const { record } = host;
+  if (record.transferredTo !== null || record.transferInFlight) {
+    throw new llm.ToolError('A transfer is already under way: say nothing more.');
+  }
+  let settle!: () => void;
+  record.transferInFlight = new Promise<void>((resolve) => (settle = resolve));
+  try {
+    // Whatever the model said with the call ("let me put you through") plays out first.
+    await ctx.waitForPlayout();
+    if (t.announce) await ctx.session.say(t.announce, { allowInterruptions: false }).waitForPlayout();
+    const result = await t.place(referTarget(t.to));
+    if (result.ok) {
+      record.transferredTo = t.to;
+      await t.emit('call.transferred', { to: t.to });
+      host.endCall('transferred');
+      return 'The person has been transferred and is no longer on the line. Say nothing more.';
+    }
+    await t.emit('call.transfer_failed', { to: t.to, sipStatus: result.sipStatus, reason: result.reason });
+    return 'The transfer did not go through. Tell the person you could not connect them right now, and offer to help yourself or to arrange a call back.';
+  } finally {
+    record.transferInFlight = null;
+    settle();
+  }
+}
+
 export function createCallTools(host: CallToolHost) {
+  const transfer = host.transfer ?? null;
   return {
+    ...(transfer && {
+      transfer_call: llm.tool({
+        description:
+          'Transfer the person to a human colleague. Call this only when the person asks to speak to a person, an agent or someone else, with the words they used; tell them briefly that you are connecting them.',
+        parameters: calleeWordsParameter,
+        execute: ({ calleeWords }, { ctx }) =>
+          onCalleeRequest(ctx, calleeWords, () => transferCall(host, transfer, ctx)),
+      }),
+    }),
     end_call: llm.tool({
       description:
         'Hang up. Call this after saying goodbye, when the conversation is over, with the last words the person said (their goodbye, or the answer that settled the call).',

@@ -59,4 +59,63 @@ describe('campaign schema', () => {
     expect(campaignVariables(c)).toEqual(['first_name', 'store']);
     expect(voicemailText(c)).toBe(base.message);
   });
+
+  describe('transfer', () => {
+    const twoWay = { name: 'Desk', mode: 'two_way', instructions: 'Help them.' } as const;
+    const parse = (transfer: unknown, over: Record<string, unknown> = {}) =>
+      campaignInputSchema.safeParse({ ...twoWay, ...over, transfer });
+
+    it('is off by default', () => {
+      expect(campaignInputSchema.parse(twoWay).transfer).toBeNull();
+    });
+
+    it.each([
+      '+12025550109',
+      '+442071838750',
+      'sip:desk@pbx.example.com',
+      'sip:+15559990000@transfer.example',
+      'sips:agent@10.0.0.5:5061;transport=tls',
+      'sip:queue.example.org',
+    ])('accepts %s as a target', (to) => {
+      const r = parse({ to });
+      expect(r.success).toBe(true);
+      expect(r.data?.transfer).toEqual({ to, announce: null });
+    });
+
+    it.each([
+      '2025550109',
+      '+0123',
+      'tel:+12025550109',
+      'sip:',
+      'sip:desk@',
+      'sip:desk@pbx.example.com?Replaces=abc',
+      '<sip:desk@pbx.example.com>',
+      'sip:desk@pbx.example.com\r\nRefer-To: sip:evil@x',
+      'sip:desk@pbx example.com',
+      'http://pbx.example.com',
+      `sip:${'a'.repeat(250)}@pbx.example.com`,
+    ])('refuses %j as a target', (to) => {
+      expect(parse({ to }).success).toBe(false);
+    });
+
+    it('refuses a missing target, unknown fields and an empty announcement', () => {
+      expect(parse({}).success).toBe(false);
+      expect(parse({ to: '+12025550109', warm: true }).success).toBe(false);
+      expect(parse({ to: '+12025550109', announce: '' }).success).toBe(false);
+    });
+
+    it('is refused on a one_way campaign, which has no agent to transfer with', () => {
+      const r = campaignInputSchema.safeParse({ ...base, transfer: { to: '+12025550109' } });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues.map((i) => i.path.join('.'))).toEqual(['transfer']);
+    });
+
+    it('counts the announcement’s variables as the campaign’s', () => {
+      const c = campaignInputSchema.parse({
+        ...twoWay,
+        transfer: { to: '+12025550109', announce: 'One moment {{first_name}}, connecting you to {{desk}}.' },
+      });
+      expect(campaignVariables(c)).toEqual(['first_name', 'desk']);
+    });
+  });
 });

@@ -90,6 +90,29 @@ export const amdSchema = z
 
 const e164 = z.string().regex(/^\+[1-9]\d{6,14}$/, 'expected an E.164 number such as +12025550100');
 
+/**
+ * A SIP URI for a REFER's Refer-To: scheme, optional user@, host, optional port and ;params.
+ * No spaces, angle brackets, quotes or `?headers`: the value goes into a SIP header as is, so
+ * anything that could close the URI or add headers (Replaces, a second Refer-To) is refused.
+ */
+const sipUri = z
+  .string()
+  .max(256)
+  .regex(
+    /^sips?:(?:[A-Za-z0-9\-_.!~*'()&=+$,;%]+@)?[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?(?:;[A-Za-z0-9\-_.!~*'()%]+(?:=[A-Za-z0-9\-_.!~*'()%]+)?)*$/,
+    'expected a SIP URI such as sip:desk@pbx.example.com',
+  );
+
+/** Where the two-way agent's transfer_call tool hands the callee (cold transfer, SIP REFER). */
+export const transferSchema = z
+  .object({
+    to: z.union([e164, sipUri], { error: 'expected an E.164 number (+12025550100) or a SIP URI (sip:desk@pbx.example.com)' }),
+    /** Said to the callee, verbatim, before the transfer; {{variables}} are filled in like the greeting. */
+    announce: z.string().min(1).max(2000).nullable().default(null),
+  })
+  .strict();
+export type TransferConfig = z.infer<typeof transferSchema>;
+
 export const campaignInputSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
@@ -107,6 +130,7 @@ export const campaignInputSchema = z
     ringTimeoutSeconds: z.number().int().min(5).max(180).default(30),
     maxCallSeconds: z.number().int().min(10).max(7200).default(300),
     outcomeSchema: z.record(z.string(), z.unknown()).nullable().default(null),
+    transfer: transferSchema.nullable().default(null),
     /** Two-way voice settings; unset fields fall back to the agent's environment. */
     voice: z
       .object({
@@ -126,6 +150,10 @@ export const campaignInputSchema = z
     }
     if (c.mode === 'two_way' && !c.instructions) {
       ctx.addIssue({ code: 'custom', path: ['instructions'], message: 'a two_way campaign needs instructions' });
+    }
+    if (c.transfer && c.mode !== 'two_way') {
+      // Only the two-way agent can transfer; accepting it here would promise what no call does.
+      ctx.addIssue({ code: 'custom', path: ['transfer'], message: 'transfer needs a two_way campaign' });
     }
     if (c.amd.onMachine === 'leave_voicemail' && !c.amd.voicemailMessage && c.mode === 'two_way') {
       ctx.addIssue({
@@ -147,6 +175,7 @@ export function campaignVariables(c: CampaignConfig): string[] {
       ...templateVariables(c.instructions),
       ...templateVariables(c.greeting),
       ...templateVariables(c.amd.voicemailMessage),
+      ...templateVariables(c.transfer?.announce ?? null),
     ]),
   ];
 }

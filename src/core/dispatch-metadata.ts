@@ -41,6 +41,11 @@ export const dispatchMetadataSchema = z.object({
    */
   timezones: z.array(z.string()).optional(),
   schedule: scheduleSchema.optional(),
+  /**
+   * Two-way only: where transfer_call hands the callee (E.164 or SIP URI, validated with the
+   * campaign) and the announcement said first, filled in. Absent or null: no transfer tool.
+   */
+  transfer: z.object({ to: z.string().min(1), announce: z.string().nullable() }).nullable().optional(),
 });
 
 export type DispatchMetadata = z.infer<typeof dispatchMetadataSchema>;

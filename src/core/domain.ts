@@ -3,6 +3,8 @@
 
 export const attemptOutcomes = [
   'completed',
+  /** Handed to a person by the two-way agent's transfer_call (SIP REFER): final, never retried. */
+  'transferred',
   'voicemail_left',
   'voicemail',
   'busy',
@@ -41,6 +43,8 @@ export const eventTypes = [
   'call.voicemail_left',
   'call.amd_hangup',
   'call.user_hangup',
+  'call.transferred',
+  'call.transfer_failed',
   'call.error',
   'call.completed',
   'call.recording_ready',

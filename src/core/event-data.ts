@@ -47,9 +47,28 @@ export const callCompletedDataSchema = z.object({
   callbackAt: z.iso.datetime({ offset: true }).nullable().optional(),
   /** Callee asked not to be called again (opt_out tool): sinks add the number to the org's DNC list. */
   optOut: z.boolean().optional(),
+  /** Where the transfer_call tool handed the callee (outcome `transferred`). */
+  transferredTo: z.string().nullable().optional(),
   reason: z.string().optional(),
 });
 export type CallCompletedData = z.infer<typeof callCompletedDataSchema>;
+
+/** call.transferred: the callee was handed over (SIP REFER accepted and completed) to `to`. */
+export const callTransferredDataSchema = z.object({
+  to: z.string(),
+  /** The SIP status the transfer ended with, when the provider reports one. */
+  sipStatus: z.number().int().optional(),
+});
+export type CallTransferredData = z.infer<typeof callTransferredDataSchema>;
+
+/** call.transfer_failed: the hand-over did not happen; the conversation goes on. */
+export const callTransferFailedDataSchema = z.object({
+  to: z.string(),
+  /** The far end's SIP answer to the REFER (or its final NOTIFY); null when none came (timeout, no call). */
+  sipStatus: z.number().int().nullable(),
+  reason: z.string(),
+});
+export type CallTransferFailedData = z.infer<typeof callTransferFailedDataSchema>;
 
 export const recordingReadyDataSchema = z.object({
   location: z.string(),

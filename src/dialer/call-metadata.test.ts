@@ -4,7 +4,7 @@ import { parseDispatchMetadata } from '../core/dispatch-metadata.js';
 import { agentDispatchMetadata } from './call-metadata.js';
 import type { DialRequest } from './telephony.js';
 
-function call(variables: Record<string, string>): DialRequest {
+function call(variables: Record<string, string>, over: Record<string, unknown> = {}): DialRequest {
   return {
     attemptId: '0f8fad5b-d9cb-469f-a165-70867728950e',
     orgId: 'org',
@@ -19,6 +19,7 @@ function call(variables: Record<string, string>): DialRequest {
       mode: 'two_way',
       instructions: 'Confirm the appointment with {{ first_name }} ({{constructor}}).',
       greeting: 'Hi {{first_name}}!',
+      ...over,
     }),
     timezones: ['America/New_York'],
     variables,
@@ -46,5 +47,12 @@ describe('the agent’s brief', () => {
     expect(meta.contactData).toEqual({ first_name: injection, constructor: '' });
     // Spoken texts are still filled in: they are said verbatim, never read as instructions.
     expect(meta.greeting).toBe(`Hi ${injection}!`);
+  });
+
+  it('carries the transfer target as configured and the announcement filled in', () => {
+    const transfer = { to: 'sip:desk@pbx.example.com', announce: 'Hold on {{first_name}}, connecting you.' };
+    const meta = parseDispatchMetadata(JSON.stringify(agentDispatchMetadata(call({ first_name: 'Ada' }, { transfer }))));
+    expect(meta.transfer).toEqual({ to: 'sip:desk@pbx.example.com', announce: 'Hold on Ada, connecting you.' });
+    expect(parseDispatchMetadata(JSON.stringify(agentDispatchMetadata(call({})))).transfer).toBeNull();
   });
 });

@@ -36,6 +36,7 @@ export function agentDispatchMetadata(call: DialRequest): AgentDispatchMetadata 
     voice: c.voice,
     timezones: [...call.timezones],
     schedule: c.schedule,
+    transfer: c.mode === 'two_way' && c.transfer ? { to: c.transfer.to, announce: fill(c.transfer.announce) } : null,
   };
 }
 

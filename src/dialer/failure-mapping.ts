@@ -1,7 +1,8 @@
 // Why a dial failed, in one place: what the provider reported (a signal) → the attempt outcome
 // that drives retries (busy 10 min, no_answer 60 min, failed 5 min; rejected and invalid_number
 // are never retried). Both adapters go through outcomeForSignal, so the Sim fails the way LiveKit does.
-import { ServerError, SipCallError } from 'livekit-server-sdk';
+import { ServerError } from 'livekit-server-sdk';
+import { sipStatusOf } from '../core/sip-status.js';
 import type { DialFailure } from './telephony.js';
 
 /** What the provider told us, independent of how its SDK spells it. */
@@ -53,15 +54,9 @@ export function outcomeForSignal(signal: DialSignal): DialFailure {
 
 /** Reads a livekit-server-sdk error (or anything thrown while dialling) as a DialSignal. */
 export function signalFromError(err: unknown, stage: DialStage): DialSignal {
-  if (err instanceof SipCallError && err.sipStatusCode !== undefined && Number.isFinite(err.sipStatusCode)) {
-    return { kind: 'sip_status', code: err.sipStatusCode, reason: err.sipStatus ?? '' };
-  }
+  const sip = sipStatusOf(err);
+  if (sip) return { kind: 'sip_status', ...sip };
   if (err instanceof ServerError) {
-    // SDKs before 2.17 raise a plain ServerError that still carries the SIP meta.
-    const code = Number(err.metadata?.sip_status_code);
-    if (Number.isInteger(code) && code > 0) {
-      return { kind: 'sip_status', code, reason: err.metadata?.sip_status ?? '' };
-    }
     if (stage === 'sip' && err.code === 'canceled') return { kind: 'ring_timeout' };
     return { kind: 'provider_error', code: err.code ?? String(err.status), message: err.message };
   }

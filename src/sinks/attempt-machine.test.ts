@@ -24,6 +24,8 @@ const expected: Record<AttemptEventType, [AttemptStatus, AttemptStatus, AttemptS
   'call.voicemail_left': ['in_progress', 'in_progress', 'in_progress', 'finished'],
   'call.amd_hangup': ['in_progress', 'in_progress', 'in_progress', 'finished'],
   'call.user_hangup': ['in_progress', 'in_progress', 'in_progress', 'finished'],
+  'call.transferred': ['in_progress', 'in_progress', 'in_progress', 'finished'],
+  'call.transfer_failed': ['in_progress', 'in_progress', 'in_progress', 'finished'],
   'call.error': ['queued', 'dialing', 'in_progress', 'finished'],
   'call.completed': ['finished', 'finished', 'finished', 'finished'],
   'call.recording_ready': ['queued', 'dialing', 'in_progress', 'finished'],

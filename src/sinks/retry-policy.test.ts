@@ -30,6 +30,7 @@ const table: [AttemptOutcome, number | null][] = [
   ['voicemail', 24 * 60 * min],
   ['failed', 5 * min],
   ['completed', null],
+  ['transferred', null],
   ['voicemail_left', null],
   ['rejected', null],
   ['invalid_number', null],
@@ -92,6 +93,14 @@ describe('retry policy with the contract defaults', () => {
     });
     expect(decideRetry(input('rejected', { callbackAt: cb }), alwaysOpen).kind).toBe('finish');
     expect(decideRetry(input('invalid_number', { callbackAt: cb }), alwaysOpen).kind).toBe('finish');
+  });
+
+  it('never calls a transferred callee again, even when a callback was booked before the hand-over', () => {
+    const cb = new Date('2026-03-02T14:00:00Z');
+    expect(decideRetry(input('transferred', { callbackAt: cb }), alwaysOpen)).toEqual({
+      kind: 'finish',
+      reason: 'not_retryable',
+    });
   });
 
   it('uses the campaign delays instead of the defaults when given', () => {

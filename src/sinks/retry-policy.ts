@@ -48,6 +48,7 @@ export function retryDelayMs(
       return durationMs(delays.failed) * 2 ** Math.min(streak, 6);
     }
     case 'completed':
+    case 'transferred': // with a person now: calling again would undo the hand-over
     case 'voicemail_left':
     case 'rejected':
     case 'invalid_number':

@@ -5,11 +5,11 @@ import { startSinks, type Sinks } from '../../src/sinks/main.js';
 import { enqueueRetry } from '../../src/sinks/deliveries.js';
 import { sweep } from '../../src/sinks/maintenance.js';
 import { recordCallEvent } from '../../src/sinks/store/call-events.js';
-import { insertBatch, insertCampaign, insertOrg } from '../support/fixtures.js';
+import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 import { startWebhookReceiver, type Responder, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { emit, insertEndpoint, recordingLeases } from './sinks-fixtures.js';
+import { emit, insertAttempt, insertEndpoint, recordingLeases } from './sinks-fixtures.js';
 
 let rt: TestRuntime;
 let sinks: Sinks;
@@ -165,6 +165,30 @@ describe('webhook delivery', () => {
     await rt.queues.webhooks.add('deliver', { deliveryId: dead!.id }, { jobId: `${dead!.id}-replay` });
     await allIn(endpoint.id, 'succeeded', 1);
     expect(rx.successes().get(ev.id)).toBe(1);
+  });
+
+  it('records a transferred call: outcome transferred, no retry despite a callback, call.transferred delivered', async () => {
+    const types = ['call.transferred', 'call.completed', 'contact.finished'];
+    const { orgId, batch, endpoint, rx } = await scene(() => 200, types);
+    const [c] = await insertContacts(rt.db, orgId, batch.id, 1);
+    const a = await insertAttempt(rt.db, c!, batch.campaign_id, { status: 'in_progress' });
+    const to = '+12025550109';
+    const transferred = await emit(rt, 'call.transferred', a.id, { to });
+    // A callback booked earlier in the call does not bring back a callee who is with a person now.
+    const callbackAt = new Date(Date.now() + 86_400_000).toISOString();
+    await emit(rt, 'call.completed', a.id, { outcome: 'transferred', durationMs: 42_000, transferredTo: to, callbackAt });
+    await allIn(endpoint.id, 'succeeded', 3);
+
+    const attempt = await rt.db.selectFrom('attempts').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
+    expect(attempt).toMatchObject({ status: 'finished', outcome: 'transferred', duration_ms: 42_000 });
+    const contact = await rt.db.selectFrom('contacts').selectAll().where('id', '=', c!.id).executeTakeFirstOrThrow();
+    expect(contact).toMatchObject({ status: 'finished', last_outcome: 'transferred', next_attempt_at: null });
+    const bodies = rx.received.filter((r) => r.verified).map((r) => r.body);
+    expect(bodies.map((b) => b?.type).sort()).toEqual([...types].sort());
+    expect(bodies.find((b) => b?.type === 'call.transferred')).toMatchObject({ id: transferred.id, attemptId: a.id, data: { to } });
+    expect(bodies.find((b) => b?.type === 'contact.finished')).toMatchObject({
+      data: { outcome: 'transferred', reason: 'not_retryable', isLastAttempt: true },
+    });
   });
 
   it('sends only the event types an endpoint subscribed to', async () => {

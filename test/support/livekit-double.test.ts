@@ -21,6 +21,7 @@ import {
   dialNumber,
   dialTable,
   startLiveKitDouble,
+  transferTable,
   twirpHttpStatus,
   type LiveKitDouble,
 } from './livekit-double/index.js';
@@ -344,5 +345,77 @@ describe('webhooks', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+});
+
+describe('SIP transfer (TransferSIPParticipant)', () => {
+  async function answered(roomName: string): Promise<void> {
+    await sip.createSipParticipant(trunkId, dialNumber('0001'), roomName, { participantIdentity: 'callee', waitUntilAnswered: true });
+  }
+  const present = async (roomName: string) => (await rooms.listParticipants(roomName)).map((p) => p.identity);
+
+  it('transfers an answered callee: the SDK call resolves and the callee leaves the room', async () => {
+    await answered('xfer-ok');
+    await expect(sip.transferSipParticipant('xfer-ok', 'callee', 'sip:+15559990000@transfer.example')).resolves.toBeUndefined();
+    expect(lk.calls('SIP/TransferSIPParticipant').at(-1)?.body).toEqual({
+      roomName: 'xfer-ok',
+      participantIdentity: 'callee',
+      transferTo: 'sip:+15559990000@transfer.example',
+      ringingTimeout: '30s',
+    });
+    expect(await present('xfer-ok')).toEqual([]);
+  });
+
+  it('needs sip.call and roomAdmin on the same room', async () => {
+    await answered('xfer-auth');
+    for (const grant of [
+      (t: AccessToken) => t.addSIPGrant({ call: true }),
+      (t: AccessToken) => {
+        t.addSIPGrant({ call: true });
+        t.addGrant({ roomAdmin: true, room: 'another-room' });
+      },
+      (t: AccessToken) => t.addGrant({ roomAdmin: true, room: 'xfer-auth' }),
+    ]) {
+      const token = new AccessToken(lk.apiKey, lk.apiSecret);
+      grant(token);
+      const client = new SipClient(lk.url, undefined, undefined, { token: await token.toJwt() });
+      expect(await caught(client.transferSipParticipant('xfer-auth', 'callee', 'tel:+15559990000'))).toMatchObject({
+        status: 403,
+        code: 'permission_denied',
+      });
+    }
+    expect(await present('xfer-auth')).toEqual(['callee']);
+  });
+
+  const failures = Object.entries(transferTable).flatMap(([suffix, answer]) =>
+    answer.kind === 'sip_error' ? [{ suffix, ...answer }] : [],
+  );
+  it.each(failures)('surfaces a transfer to …$suffix as SipCallError $sipStatusCode and keeps the callee', async (row) => {
+    const roomName = `xfer-${row.suffix}`;
+    await answered(roomName);
+    const err = await caught(sip.transferSipParticipant(roomName, 'callee', `tel:+1202555${row.suffix}`));
+    expect(err).toBeInstanceOf(SipCallError);
+    expect(err).toMatchObject({
+      sipStatusCode: row.sipStatusCode,
+      sipStatus: row.sipStatus,
+      code: row.code,
+      status: twirpHttpStatus[row.code],
+      message: `SIP call failed: ${row.sipStatusCode} ${row.sipStatus} (${row.code})`,
+    });
+    expect(await present(roomName)).toEqual(['callee']);
+  });
+
+  it('refuses a Refer-To that is neither a sip:, sips: nor tel: URI, as the real validation does', async () => {
+    await answered('xfer-bad');
+    const err = await caught(sip.transferSipParticipant('xfer-bad', 'callee', '+15559990000'));
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err).not.toBeInstanceOf(SipCallError);
+    expect(err).toMatchObject({ code: 'invalid_argument', status: 400 });
+  });
+
+  it('answers not_found for a participant who is not in the room, and for a missing room', async () => {
+    await answered('xfer-gone');
+    expect(await caught(sip.transferSipParticipant('xfer-gone', 'nobody', 'tel:+15559990000'))).toMatchObject({ code: 'not_found' });
+    expect(await caught(sip.transferSipParticipant('no-such-room', 'callee', 'tel:+15559990000'))).toMatchObject({ code: 'not_found' });
   });
 });

@@ -38,6 +38,17 @@ export const defaultSimOdds: SimOdds = {
   failed: 0.03,
 };
 
+/**
+ * Two-way conversations on a campaign with a transfer: the share the agent hands over, and the
+ * share whose transfer the far end declines (603) before the conversation goes on.
+ */
+export interface SimTransferOdds {
+  transferred: number;
+  declined: number;
+}
+export const defaultSimTransferOdds: SimTransferOdds = { transferred: 0.2, declined: 0.05 };
+export type SimTransfer = 'none' | 'transferred' | 'declined';
+
 export const defaultSimDurations: SimDurations = {
   ringMs: [1_000, 4_000],
   amdMs: [800, 2_500],
@@ -59,6 +70,13 @@ export interface SimScenario {
   amdMs: number;
   talkMs: number;
   voicemailMs: number;
+  /** What a two-way conversation does if its campaign has a transfer (ignored otherwise). */
+  transfer: SimTransfer;
+}
+
+function pickTransfer(odds: SimTransferOdds, r: number): SimTransfer {
+  if (r < odds.transferred) return 'transferred';
+  return r < odds.transferred + odds.declined ? 'declined' : 'none';
 }
 
 function pickFate(odds: SimOdds, r: number): SimFate {
@@ -78,6 +96,7 @@ export function simScenario(
   attemptId: string,
   odds: SimOdds,
   durations: SimDurations,
+  transferOdds: SimTransferOdds = defaultSimTransferOdds,
 ): SimScenario {
   const digest = createHash('sha256').update(`${seed}:${attemptId}`).digest();
   const random = seededRandom(digest.readUInt32LE(0));
@@ -88,5 +107,7 @@ export function simScenario(
     amdMs: within(durations.amdMs),
     talkMs: within(durations.talkMs),
     voicemailMs: within(durations.voicemailMs),
+    // Drawn last, so the draws above (and every seeded run made before transfers) stay as they were.
+    transfer: pickTransfer(transferOdds, random()),
   };
 }

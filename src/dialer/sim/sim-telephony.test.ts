@@ -7,6 +7,7 @@ import type { CallEvents, DialRequest } from '../telephony.js';
 import {
   defaultSimDurations,
   defaultSimOdds,
+  defaultSimTransferOdds,
   instantSimDurations,
   simScenario,
   type SimOdds,
@@ -56,8 +57,8 @@ function collect(): CallEvents & { types: EventType[]; data: Record<string, unkn
   };
 }
 
-async function run(odds: Partial<SimOdds>, campaign: Partial<CampaignInput> = {}) {
-  const sim = new SimTelephony({ seed: 1, odds: { ...none, ...odds }, durations: instantSimDurations, log });
+async function run(odds: Partial<SimOdds>, campaign: Partial<CampaignInput> = {}, transferOdds = defaultSimTransferOdds) {
+  const sim = new SimTelephony({ seed: 1, odds: { ...none, ...odds }, durations: instantSimDurations, transferOdds, log });
   const events = collect();
   const result = await sim.dial(call(campaign), events);
   await sim.close();
@@ -86,6 +87,25 @@ describe('simScenario', () => {
     for (const [fate, p] of Object.entries(defaultSimOdds)) {
       expect(Math.abs((counts.get(fate) ?? 0) / n - p), fate).toBeLessThan(0.02);
     }
+  });
+
+  it('keeps every earlier draw of a seeded scenario as it was before transfers were added', () => {
+    // Values from the code before transfers: same seed, same calls, same fates and timings.
+    const before = [
+      { fate: 'failed', ringMs: 3964, amdMs: 2041, talkMs: 3385, voicemailMs: 4530 },
+      { fate: 'human', ringMs: 3994, amdMs: 1962, talkMs: 9456, voicemailMs: 6191 },
+      { fate: 'invalid_number', ringMs: 3627, amdMs: 2336, talkMs: 5193, voicemailMs: 3616 },
+    ];
+    const now = ['a-1', 'a-2', 'a-3'].map((id) => simScenario(7, id, defaultSimOdds, defaultSimDurations));
+    expect(now.map(({ transfer: _t, ...rest }) => rest)).toEqual(before);
+  });
+
+  it('transfers and declines two-way conversations in proportion to the transfer odds', () => {
+    const n = 5000;
+    const counts = { none: 0, transferred: 0, declined: 0 };
+    for (let i = 0; i < n; i++) counts[simScenario(3, `attempt-${i}`, defaultSimOdds, defaultSimDurations).transfer]++;
+    expect(Math.abs(counts.transferred / n - defaultSimTransferOdds.transferred)).toBeLessThan(0.02);
+    expect(Math.abs(counts.declined / n - defaultSimTransferOdds.declined)).toBeLessThan(0.02);
   });
 });
 
@@ -171,5 +191,45 @@ describe('SimTelephony', () => {
     expect(sim.calls.map((c) => c.attemptId).sort()).toEqual(calls.map((c) => c.attemptId).sort());
     expect(sim.peakActive).toBe(5);
     expect(sim.calls.every((c) => c.endedAt !== null && c.endedAt >= c.startedAt)).toBe(true);
+  });
+
+  describe('two-way campaign with a transfer', () => {
+    const transferCampaign: Partial<CampaignInput> = {
+      mode: 'two_way',
+      instructions: 'Help them',
+      transfer: { to: '+12025550109' },
+    };
+
+    it('plays the agent handing the callee over: call.transferred, then outcome transferred', async () => {
+      const { events, sim } = await run({ human: 1 }, transferCampaign, { transferred: 1, declined: 0 });
+      expect(events.types).toEqual([
+        'call.answered',
+        'call.amd_result',
+        'call.conversation_started',
+        'call.transferred',
+        'call.completed',
+      ]);
+      expect(events.data[3]).toEqual({ to: '+12025550109' });
+      expect(events.data[4]).toMatchObject({ outcome: 'transferred', transferredTo: '+12025550109' });
+      expect(sim.calls[0]?.outcome).toBe('transferred');
+    });
+
+    it('plays a declined transfer: call.transfer_failed with 603, the conversation goes on and completes', async () => {
+      const { events } = await run({ human: 1 }, transferCampaign, { transferred: 0, declined: 1 });
+      expect(events.types).toEqual([
+        'call.answered',
+        'call.amd_result',
+        'call.conversation_started',
+        'call.transfer_failed',
+        'call.completed',
+      ]);
+      expect(events.data[3]).toEqual({ to: '+12025550109', sipStatus: 603, reason: 'Decline' });
+      expect(events.data[4]).toMatchObject({ outcome: 'completed' });
+    });
+
+    it('never transfers on a campaign without a transfer target', async () => {
+      const { events } = await run({ human: 1 }, { mode: 'two_way', instructions: 'Help' }, { transferred: 1, declined: 0 });
+      expect(events.types).toEqual(['call.answered', 'call.amd_result', 'call.conversation_started', 'call.completed']);
+    });
   });
 });

@@ -4,24 +4,33 @@
 // it places, so tests can prove no attempt was dialled twice and no concurrency limit was exceeded.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AmdVerdict, AttemptOutcome } from '../../core/domain.js';
-import type { CallCompletedData, CallFailedData } from '../../core/event-data.js';
+import type {
+  CallCompletedData,
+  CallFailedData,
+  CallTransferFailedData,
+  CallTransferredData,
+} from '../../core/event-data.js';
 import type { Logger } from '../../core/logger.js';
 import { outcomeForSignal, type DialSignal } from '../failure-mapping.js';
 import type { CallEvents, DialRequest, DialResult, Telephony } from '../telephony.js';
 import {
   defaultSimDurations,
   defaultSimOdds,
+  defaultSimTransferOdds,
   simScenario,
   type SimDurations,
   type SimFate,
   type SimOdds,
   type SimScenario,
+  type SimTransferOdds,
 } from './sim-scenario.js';
 
 export interface SimTelephonyOptions {
   seed: number;
   odds?: Partial<SimOdds>;
   durations?: Partial<SimDurations>;
+  /** Two-way calls on campaigns with a transfer: how many are transferred or declined. */
+  transferOdds?: Partial<SimTransferOdds>;
   log: Logger;
 }
 
@@ -50,6 +59,7 @@ export class SimTelephony implements Telephony {
   readonly kind = 'sim';
   private readonly odds: SimOdds;
   private readonly durations: SimDurations;
+  private readonly transferOdds: SimTransferOdds;
   private readonly placed: PlacedCall[] = [];
   private readonly live = new Set<Promise<void>>();
   private active = 0;
@@ -58,6 +68,7 @@ export class SimTelephony implements Telephony {
   constructor(private readonly opts: SimTelephonyOptions) {
     this.odds = { ...defaultSimOdds, ...opts.odds };
     this.durations = { ...defaultSimDurations, ...opts.durations };
+    this.transferOdds = { ...defaultSimTransferOdds, ...opts.transferOdds };
   }
 
   /** Every call placed so far, in INVITE order. */
@@ -75,7 +86,7 @@ export class SimTelephony implements Telephony {
   }
 
   async dial(call: DialRequest, events: CallEvents): Promise<DialResult> {
-    const scenario = simScenario(this.opts.seed, call.attemptId, this.odds, this.durations);
+    const scenario = simScenario(this.opts.seed, call.attemptId, this.odds, this.durations, this.transferOdds);
     events.ringing();
     const record: PlacedCall = {
       attemptId: call.attemptId,
@@ -132,8 +143,8 @@ export class SimTelephony implements Telephony {
     const capMs = c.maxCallSeconds * 1000;
     const machine = s.fate === 'voicemail';
     let amd: AmdVerdict | null = null;
-    const finish = async (outcome: AttemptOutcome): Promise<AttemptOutcome> => {
-      const data: CallCompletedData = { outcome, durationMs: Date.now() - answeredAt, amd };
+    const finish = async (outcome: AttemptOutcome, extra: Partial<CallCompletedData> = {}): Promise<AttemptOutcome> => {
+      const data: CallCompletedData = { outcome, durationMs: Date.now() - answeredAt, amd, ...extra };
       await events.emit('call.completed', data);
       return outcome;
     };
@@ -154,11 +165,33 @@ export class SimTelephony implements Telephony {
     }
     if (c.mode === 'two_way') {
       await events.emit('call.conversation_started', {});
+      if (c.transfer && s.transfer !== 'none') return this.playTransfer(c.transfer.to, s, capMs, events, finish);
       await sleep(Math.min(s.talkMs, capMs));
     } else {
       await sleep(Math.min(s.talkMs, capMs));
       await events.emit('call.notification_delivered', {});
     }
+    return finish('completed');
+  }
+
+  /** The callee asks for a person halfway through; the far end takes the transfer or declines it (then the talk goes on). */
+  private async playTransfer(
+    to: string,
+    s: SimScenario,
+    capMs: number,
+    events: CallEvents,
+    finish: (outcome: AttemptOutcome, extra?: Partial<CallCompletedData>) => Promise<AttemptOutcome>,
+  ): Promise<AttemptOutcome> {
+    const half = Math.min(s.talkMs, capMs) / 2;
+    await sleep(half);
+    if (s.transfer === 'transferred') {
+      const data: CallTransferredData = { to };
+      await events.emit('call.transferred', data);
+      return finish('transferred', { transferredTo: to, reason: 'transferred' });
+    }
+    const data: CallTransferFailedData = { to, sipStatus: 603, reason: 'Decline' };
+    await events.emit('call.transfer_failed', data);
+    await sleep(half);
     return finish('completed');
   }
 }

@@ -13,6 +13,7 @@ export type MethodKey =
   | 'SIP/CreateSIPOutboundTrunk'
   | 'SIP/ListSIPOutboundTrunk'
   | 'SIP/CreateSIPParticipant'
+  | 'SIP/TransferSIPParticipant'
   | 'AgentDispatchService/CreateDispatch'
   | 'AgentDispatchService/ListDispatch'
   | 'Egress/StartRoomCompositeEgress'
@@ -39,6 +40,16 @@ const sip =
   (claims) =>
     claims.sip?.[grant] === true ? undefined : `sip.${grant} grant required`;
 
+const all =
+  (...requirements: Requirement[]): Requirement =>
+  (claims, body) => {
+    for (const r of requirements) {
+      const denied = r(claims, body);
+      if (denied !== undefined) return denied;
+    }
+    return undefined;
+  };
+
 export const methodRequirements: Readonly<Record<MethodKey, Requirement>> = {
   'RoomService/CreateRoom': video('roomCreate'),
   'RoomService/DeleteRoom': video('roomCreate'),
@@ -48,6 +59,8 @@ export const methodRequirements: Readonly<Record<MethodKey, Requirement>> = {
   'SIP/CreateSIPOutboundTrunk': sip('admin'),
   'SIP/ListSIPOutboundTrunk': sip('admin'),
   'SIP/CreateSIPParticipant': sip('call'),
+  // livekit-server checks sip.call, then roomAdmin on the request's room (pkg/service/sip.go).
+  'SIP/TransferSIPParticipant': all(sip('call'), roomAdmin('roomName')),
   'AgentDispatchService/CreateDispatch': roomAdmin('room'),
   'AgentDispatchService/ListDispatch': roomAdmin('room'),
   'Egress/StartRoomCompositeEgress': video('roomRecord'),

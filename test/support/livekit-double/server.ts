@@ -1,5 +1,6 @@
 // A local stand-in for livekit-server's Twirp JSON API (`POST /twirp/livekit.<Service>/<Method>`),
-// enough for the dialer: rooms, SIP trunks and calls, agent dispatch, room-composite egress.
+// enough for the dialer and the agent: rooms, SIP trunks, calls and transfers, agent dispatch,
+// room-composite egress.
 // Every request is recorded (also the rejected ones) so tests can assert what was sent and
 // how often; faults and holds let a test fail or freeze any method at a chosen moment.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -82,6 +83,7 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
     'SIP/CreateSIPOutboundTrunk': (b) => sip.createOutboundTrunk(state, b, nextId),
     'SIP/ListSIPOutboundTrunk': (b) => sip.listOutboundTrunks(state, b),
     'SIP/CreateSIPParticipant': (b) => sip.createSipParticipant(state, b, nextId, dialOverrides),
+    'SIP/TransferSIPParticipant': (b) => sip.transferSipParticipant(state, b),
     'AgentDispatchService/CreateDispatch': (b) => agentsEgress.createDispatch(state, b, nextId),
     'AgentDispatchService/ListDispatch': (b) => agentsEgress.listDispatch(state, b),
     'Egress/StartRoomCompositeEgress': (b) => agentsEgress.startRoomCompositeEgress(state, b, nextId),

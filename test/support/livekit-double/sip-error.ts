@@ -41,7 +41,12 @@ export function inviteErrorText(sipStatusCode: number, sipStatus: string): strin
 }
 
 /** base64 google.rpc.Status carrying a livekit.SIPStatus, as in the real `error_details`. */
-export function sipErrorDetails(code: TwirpCode, sipStatusCode: number, sipStatus: string): string {
+export function sipErrorDetails(
+  code: TwirpCode,
+  sipStatusCode: number,
+  sipStatus: string,
+  message: string = inviteErrorText(sipStatusCode, sipStatus),
+): string {
   const sipStatusMsg = Buffer.concat([varintField(1, sipStatusCode), bytesField(2, Buffer.from(sipStatus))]);
   const any = Buffer.concat([
     bytesField(1, Buffer.from('type.googleapis.com/livekit.SIPStatus')),
@@ -49,7 +54,7 @@ export function sipErrorDetails(code: TwirpCode, sipStatusCode: number, sipStatu
   ]);
   const status = Buffer.concat([
     varintField(1, GRPC_CODE[code]),
-    bytesField(2, Buffer.from(inviteErrorText(sipStatusCode, sipStatus))),
+    bytesField(2, Buffer.from(message)),
     bytesField(3, any),
   ]);
   return status.toString('base64');

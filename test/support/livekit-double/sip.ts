@@ -2,6 +2,7 @@
 // dial table (dial-table.ts) unless a test overrides it for a number.
 import { dialAnswerFor, type DialAnswer } from './dial-table.js';
 import { inviteErrorText, sipErrorDetails, TWIRP_UNKNOWN_PREFIX } from './sip-error.js';
+import { transferAnswerFor, transferErrorText } from './transfer-table.js';
 import { TwirpFault } from './twirp.js';
 import { str, strings, type DoubleState, type JsonObject, type RoomRecord } from './state.js';
 
@@ -105,4 +106,43 @@ function joinCallee(
   });
   // The real server answers with proto field names (snake case); the SDK reads either.
   return { participant_id: participantId, participant_identity: identity, room_name: record.room.name, sip_call_id: sipCallId };
+}
+
+/**
+ * TransferSIPParticipant as livekit-server v1.13.5 + livekit-sip v1.8.0 do it: validate the
+ * request and the Refer-To URI (protocol's TransferSIPParticipantRequest.Validate), find the SIP
+ * participant, send the REFER (transfer-table.ts decides how it goes). Answers once the transfer
+ * completed; the callee then leaves the room, as livekit-sip hangs up the transferred leg.
+ */
+export function transferSipParticipant(state: DoubleState, body: JsonObject): JsonObject {
+  const roomName = str(body, 'roomName');
+  const identity = str(body, 'participantIdentity');
+  const transferTo = str(body, 'transferTo');
+  if (roomName === '') throw new TwirpFault('invalid_argument', 'Missing room name');
+  if (identity === '') throw new TwirpFault('invalid_argument', 'Missing participant identity');
+  if (transferTo === '') throw new TwirpFault('invalid_argument', 'missing transfer to');
+  const inner = /^<(.*)>$/.exec(transferTo)?.[1] ?? transferTo;
+  if (!/^(sips?|tel):/.test(inner)) {
+    throw new TwirpFault('invalid_argument', 'transfer_to must be a valid SIP(s) or TEL URI (sip:, sips: or tel:)');
+  }
+  const room = state.rooms.get(roomName);
+  if (!room) throw new TwirpFault('not_found', 'requested room does not exist');
+  const participant = room.participants.get(identity);
+  if (!participant) throw new TwirpFault('not_found', 'participant not found');
+  const attributes = (participant.attributes ?? {}) as Record<string, unknown>;
+  if (typeof attributes['sip.callID'] !== 'string') {
+    throw new TwirpFault('invalid_argument', 'no SIP session associated with participant');
+  }
+  const answer = transferAnswerFor(inner);
+  if (answer.kind === 'sip_error') {
+    const text = transferErrorText(answer);
+    throw new TwirpFault(answer.code, TWIRP_UNKNOWN_PREFIX + text, {
+      error_details: sipErrorDetails(answer.code, answer.sipStatusCode, answer.sipStatus, text),
+      sip_status: answer.sipStatus,
+      sip_status_code: String(answer.sipStatusCode),
+    });
+  }
+  // The transferred leg ends (disconnect reason CLIENT_INITIATED on the real server).
+  room.participants.delete(identity);
+  return {};
 }
