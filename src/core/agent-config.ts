@@ -17,8 +17,13 @@ export const agentConfigSchema = z.object({
   /** Cartesia voice id; unset keeps the plugin's default voice. */
   OUTDIAL_TTS_VOICE: optionalNonEmpty,
   OUTDIAL_AGENT_LANGUAGE: z.string().default('en'),
-  /** Port of the agent worker's health/metrics HTTP server (the LiveKit worker's own). */
+  /** Port of the agent role's /metrics, /healthz and /readyz (the LiveKit worker's own server gets a free port). */
   OUTDIAL_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /**
+   * CPU load (0-1, the framework's measure) at which the worker tells LiveKit it is full and gets
+   * no new calls. Above 1 it never reports full (a shared test machine).
+   */
+  OUTDIAL_AGENT_LOAD_THRESHOLD: z.coerce.number().positive().default(0.7),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
