@@ -4,6 +4,7 @@
 //   outdial agent [start]        → startAgentRole: worker + metrics relay + /metrics on OUTDIAL_AGENT_PORT
 //   outdial agent dev|connect|…  → the framework's own CLI, same worker (no relay)
 //   tsx src/agent/main.ts start  → the framework's own CLI
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, cli, defineAgent, initializeLogger, ServerOptions, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
@@ -44,7 +45,7 @@ export interface AgentWorker {
 }
 
 /** The LiveKit Agents worker: registers as `outdial-agent` and runs every dispatched job in a child process. */
-export function startAgentWorker(deps: AgentWorkerDeps): AgentWorker {
+export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWorker> {
   const c = requireConfig(deps.config, ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'], 'the agent worker');
   const agentConfig = loadAgentConfig();
   const log = deps.log.child({ role: 'agent' });
@@ -58,8 +59,11 @@ export function startAgentWorker(deps: AgentWorkerDeps): AgentWorker {
       apiSecret: c.LIVEKIT_API_SECRET,
       production: true,
       loadThreshold: agentConfig.OUTDIAL_AGENT_LOAD_THRESHOLD,
-      // The role's own HTTP server has OUTDIAL_AGENT_PORT (the framework's default port); the framework's gets a free one.
-      port: 0,
+      ...(agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES === undefined ? {} : { numIdleProcesses: agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES }),
+      // The framework's own health server is unused (outdial serves /healthz on OUTDIAL_AGENT_PORT)
+      // but always started, on its default 8081 when given 0: a free loopback port keeps it out of the way.
+      host: '127.0.0.1',
+      port: await freeLoopbackPort(),
     }),
   );
   const running = server.run().catch((err: Error) => log.error({ err: err.message }, 'agent.worker_failed'));
@@ -75,6 +79,17 @@ export function startAgentWorker(deps: AgentWorkerDeps): AgentWorker {
       return closing;
     },
   };
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 export interface MetricsRelay {
@@ -116,7 +131,7 @@ export interface AgentRole {
  */
 export async function startAgentRole(
   rt: Runtime,
-  opts: { port?: number; worker?: (deps: AgentWorkerDeps) => AgentWorker } = {},
+  opts: { port?: number; worker?: (deps: AgentWorkerDeps) => Promise<AgentWorker> } = {},
 ): Promise<AgentRole> {
   const c = requireConfig(rt.config, ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'], 'the agent worker');
   const port = opts.port ?? loadAgentConfig().OUTDIAL_AGENT_PORT;
@@ -126,7 +141,14 @@ export async function startAgentRole(
     metrics: { databaseGauges: false },
   });
   const relay = startMetricsRelay({ redis: rt.redis, registry: rt.registry, prefix: rt.prefix, log: rt.log });
-  const worker = (opts.worker ?? startAgentWorker)({ config: rt.config, log: rt.log });
+  let worker: AgentWorker;
+  try {
+    worker = await (opts.worker ?? startAgentWorker)({ config: rt.config, log: rt.log });
+  } catch (err) {
+    await relay.stop();
+    await http.close();
+    throw err;
+  }
   let closing: Promise<void> | null = null;
   return {
     port: http.port,

@@ -24,6 +24,11 @@ export const agentConfigSchema = z.object({
    * no new calls. Above 1 it never reports full (a shared test machine).
    */
   OUTDIAL_AGENT_LOAD_THRESHOLD: z.coerce.number().positive().default(0.7),
+  /**
+   * Job processes kept started and warm (Silero loaded) for the next calls; unset: the framework's
+   * min(CPU count, 4). A call beyond them waits for a cold process start before it is dialled.
+   */
+  OUTDIAL_AGENT_IDLE_PROCESSES: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(200).optional()),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

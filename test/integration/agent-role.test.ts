@@ -28,12 +28,12 @@ describe('the agent role', () => {
       port: 0,
       worker: (deps) => {
         workers.push(deps);
-        return {
+        return Promise.resolve({
           close: () => {
             workerClosed += 1;
             return Promise.resolve();
           },
-        };
+        });
       },
     });
   });
