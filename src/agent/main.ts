@@ -58,7 +58,7 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
       apiKey: c.LIVEKIT_API_KEY,
       apiSecret: c.LIVEKIT_API_SECRET,
       production: true,
-      loadThreshold: agentConfig.OUTDIAL_AGENT_LOAD_THRESHOLD,
+      ...callCapacity(agentConfig.OUTDIAL_AGENT_MAX_CALLS),
       ...(agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES === undefined ? {} : { numIdleProcesses: agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES }),
       // The framework's own health server is unused (outdial serves /healthz on OUTDIAL_AGENT_PORT)
       // but always started, on its default 8081 when given 0: a free loopback port keeps it out of the way.
@@ -78,6 +78,18 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
       })();
       return closing;
     },
+  };
+}
+
+/**
+ * With a call limit, load is the share of it in use, so LiveKit (which hands a job only to a
+ * worker whose load is under 1, and prefers the least loaded) fills the worker up to the limit.
+ */
+export function callCapacity(maxCalls: number | undefined): Pick<ServerOptions, 'loadFunc' | 'loadThreshold'> | Record<string, never> {
+  if (maxCalls === undefined) return {};
+  return {
+    loadFunc: (worker: AgentServer) => Promise.resolve(Math.min(1, worker.activeJobs.length / maxCalls)),
+    loadThreshold: 1,
   };
 }
 

@@ -20,10 +20,11 @@ export const agentConfigSchema = z.object({
   /** Port of the agent role's /metrics, /healthz and /readyz (the LiveKit worker's own server gets a free port). */
   OUTDIAL_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /**
-   * CPU load (0-1, the framework's measure) at which the worker tells LiveKit it is full and gets
-   * no new calls. Above 1 it never reports full (a shared test machine).
+   * Calls one worker takes at most. Set: the worker reports its load to LiveKit as calls in
+   * progress / this number (full at it). Unset: the framework's measure, the host's CPU use (full
+   * at 70 %), which on a host shared with other work can refuse calls the agent could take.
    */
-  OUTDIAL_AGENT_LOAD_THRESHOLD: z.coerce.number().positive().default(0.7),
+  OUTDIAL_AGENT_MAX_CALLS: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(1).max(1000).optional()),
   /**
    * Job processes kept started and warm (Silero loaded) for the next calls; unset: the framework's
    * min(CPU count, 4). A call beyond them waits for a cold process start before it is dialled.

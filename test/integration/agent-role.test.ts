@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { agentMetricsKey, redisObserver } from '../../src/agent/metrics-relay.js';
-import { startAgentRole, type AgentRole, type AgentWorkerDeps } from '../../src/agent/main.js';
+import { callCapacity, startAgentRole, type AgentRole, type AgentWorkerDeps } from '../../src/agent/main.js';
 import { allQueues } from '../../src/core/queue-set.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
@@ -88,5 +88,19 @@ describe('the agent role', () => {
     expect(workerClosed).toBe(1);
     const latency = await outdialMetrics(rt.registry).turnLatency.get();
     expect(latency.values.find((v) => v.metricName === 'outdial_turn_latency_seconds_count')?.value).toBe(2);
+  });
+});
+
+describe('the agent worker’s load', () => {
+  it('is the host CPU (the framework’s own measure) unless a call limit is set', () => {
+    expect(callCapacity(undefined)).toEqual({});
+  });
+
+  it('with OUTDIAL_AGENT_MAX_CALLS, is the share of the limit in use, full at the limit', async () => {
+    const { loadFunc, loadThreshold } = callCapacity(4) as { loadFunc: (w: unknown) => Promise<number>; loadThreshold: number };
+    expect(loadThreshold).toBe(1);
+    expect(await loadFunc({ activeJobs: [] })).toBe(0);
+    expect(await loadFunc({ activeJobs: [1, 2, 3] })).toBe(0.75);
+    expect(await loadFunc({ activeJobs: [1, 2, 3, 4, 5] })).toBe(1);
   });
 });
