@@ -105,7 +105,7 @@ for (const role of Object.keys(roleHelp) as RoleName[]) {
 program
   .command('agent')
   .description(
-    'the LiveKit Agents worker (needs LIVEKIT_URL and provider keys) with /metrics on OUTDIAL_AGENT_PORT; `agent start` is the same, other args (dev, connect, …) go to the agents CLI',
+    'the LiveKit Agents worker (needs LIVEKIT_URL and provider keys) with /metrics, /healthz, /readyz on OUTDIAL_AGENT_PORT (default PORT); `agent start` is the same, other args (dev, connect, …) go to the agents CLI',
   )
   .allowUnknownOption()
   .argument('[args...]')

@@ -112,10 +112,17 @@ export async function callEntry(ctx: JobContext, vad: VAD | undefined): Promise<
   try {
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const callee = await ctx.waitForParticipant(CALLEE_IDENTITY);
-    await calleeAnswered(ctx.room, callee);
-    await runAnsweredCall(ctx, callee, meta, config, log, vad);
+    const answered = await calleeAnswered(ctx.room, callee).then(
+      () => true,
+      (err: Error) => {
+        // Busy, declined, no answer…: the dialer reports the failed dial; nothing to do here.
+        log.info({ reason: err.message }, 'agent.call_not_answered');
+        return false;
+      },
+    );
+    if (answered) await runAnsweredCall(ctx, callee, meta, config, log, vad);
   } catch (err) {
-    // No callee (the dial failed and the dialer reported it) or a broken room: nothing to report here.
+    // No callee ever joined (the dial failed early) or a broken room: the dialer reports the attempt.
     log.warn({ err: (err as Error).message }, 'agent.job_failed');
   } finally {
     await ctx.deleteRoom();

@@ -1,7 +1,7 @@
 // The agent role: a LiveKit Agents worker dispatched explicitly as `outdial-agent`. Each job
 // runs in its own child process (the framework's), so the parent's part is small: register
 // with LiveKit, and relay the jobs' metrics into this process's registry for /metrics.
-//   outdial agent [start]        → startAgentRole: worker + metrics relay + /metrics on OUTDIAL_AGENT_PORT
+//   outdial agent [start]        → startAgentRole: worker + metrics relay + /metrics on OUTDIAL_AGENT_PORT (default PORT)
 //   outdial agent dev|connect|…  → the framework's own CLI, same worker (no relay)
 //   tsx src/agent/main.ts start  → the framework's own CLI
 import { createServer, type AddressInfo } from 'node:net';
@@ -60,8 +60,8 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
       production: true,
       ...callCapacity(agentConfig.OUTDIAL_AGENT_MAX_CALLS),
       ...(agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES === undefined ? {} : { numIdleProcesses: agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES }),
-      // The framework's own health server is unused (outdial serves /healthz on OUTDIAL_AGENT_PORT)
-      // but always started, on its default 8081 when given 0: a free loopback port keeps it out of the way.
+      // The framework's own health server is unused (the role serves /healthz itself) but always
+      // started, on 8081 when given 0: a free loopback port keeps it out of the role's way.
       host: '127.0.0.1',
       port: await freeLoopbackPort(),
     }),
@@ -138,7 +138,7 @@ export interface AgentRole {
 
 /**
  * The agent role: the worker, the metrics relay from its job processes, and the ops server on
- * OUTDIAL_AGENT_PORT. The agent has no database: readiness is Redis (events, metrics) and
+ * OUTDIAL_AGENT_PORT (default PORT, like every role). The agent has no database: readiness is Redis (events, metrics) and
  * LiveKit, and /metrics runs no Postgres queries. `worker` is replaceable for tests.
  */
 export async function startAgentRole(
@@ -146,7 +146,7 @@ export async function startAgentRole(
   opts: { port?: number; worker?: (deps: AgentWorkerDeps) => Promise<AgentWorker> } = {},
 ): Promise<AgentRole> {
   const c = requireConfig(rt.config, ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'], 'the agent worker');
-  const port = opts.port ?? loadAgentConfig().OUTDIAL_AGENT_PORT;
+  const port = opts.port ?? loadAgentConfig().OUTDIAL_AGENT_PORT ?? rt.config.PORT;
   const http = await startRoleHttp(rt, {
     port,
     checks: [redisCheck(rt), livekitCheck(c.LIVEKIT_URL, c.LIVEKIT_API_KEY, c.LIVEKIT_API_SECRET)],

@@ -17,8 +17,8 @@ export const agentConfigSchema = z.object({
   /** Cartesia voice id; unset keeps the plugin's default voice. */
   OUTDIAL_TTS_VOICE: optionalNonEmpty,
   OUTDIAL_AGENT_LANGUAGE: z.string().default('en'),
-  /** Port of the agent role's /metrics, /healthz and /readyz (the LiveKit worker's own server gets a free port). */
-  OUTDIAL_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Port of the agent role's /metrics, /healthz and /readyz; unset: PORT, as for every role. */
+  OUTDIAL_AGENT_PORT: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
   /**
    * Calls one worker takes at most. Set: the worker reports its load to LiveKit as calls in
    * progress / this number (full at it). Unset: the framework's measure, the host's CPU use (full
