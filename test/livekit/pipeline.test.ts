@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { Queue } from 'bullmq';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../src/demo/api-client.js';
 import { derivedId } from '../../src/sinks/ids.js';
 import { queueNames } from '../../src/core/queues.js';
 import { newWebhookSecret } from '../../src/core/secrets.js';
@@ -118,15 +119,9 @@ let agentUrl: string;
 let receiverSecret = '';
 const roles: OutdialProcess[] = [];
 
-async function api<T>(method: string, path: string, token: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-  const res = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
-  return (text ? JSON.parse(text) : {}) as T;
+/** The public API as a client sees it (the demo's client). */
+function api<T>(method: string, path: string, token: string, body?: unknown, contentType?: string): Promise<T> {
+  return new ApiClient(apiUrl, token).request<T>(method, path, body, contentType);
 }
 
 interface Run {
