@@ -104,12 +104,14 @@ for (const role of Object.keys(roleHelp) as RoleName[]) {
 
 program
   .command('agent')
-  .description('the LiveKit Agents worker (needs LIVEKIT_URL and provider keys); args after -- go to the agents CLI')
+  .description(
+    'the LiveKit Agents worker (needs LIVEKIT_URL and provider keys) with /metrics, /healthz, /readyz on OUTDIAL_AGENT_PORT (default PORT); `agent start` is the same, other args (dev, connect, …) go to the agents CLI',
+  )
   .allowUnknownOption()
   .argument('[args...]')
   .action(async (args: string[]) => {
-    const { runAgentWorker } = await import('./agent/main.js');
-    await runAgentWorker(args);
+    const { runAgentCommand } = await import('./agent/main.js');
+    await runAgentCommand(args);
   });
 
 program

@@ -1,6 +1,7 @@
-// One dispatched job = one call. Reads the brief, connects, waits for the callee (the dialer
-// dials with waitUntilAnswered, so the callee joining is the answer), runs the call flow over
-// LiveKit, and always ends by deleting the room, which hangs up the phone leg.
+// One dispatched job = one call. Reads the brief, connects (the dialer dials only once the agent
+// is in the room), waits for the callee to join and then to answer (livekit-sip puts the callee
+// in the room while it still rings), runs the call flow over LiveKit, and always ends by deleting
+// the room, which hangs up the phone leg.
 import { AutoSubscribe, type JobContext, type VAD } from '@livekit/agents';
 import type { RemoteParticipant } from '@livekit/rtc-node';
 import { loadAgentConfig } from '../core/agent-config.js';
@@ -11,7 +12,7 @@ import { emitCallEvent, newCallEvent } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createQueue, queueNames, type CallEventJob } from '../core/queues.js';
 import { createRedis } from '../core/redis.js';
-import { AMD_SAMPLE_RATE, audioFrames, calleeAudioTrack, calleeGone } from './callee-audio.js';
+import { AMD_SAMPLE_RATE, audioFrames, calleeAnswered, calleeAudioTrack, calleeGone } from './callee-audio.js';
 import { runCall, type CallPort } from './call-flow.js';
 import { createCallRecord } from './call-record.js';
 import { parseDispatchMetadata, type DispatchMetadata } from '../core/dispatch-metadata.js';
@@ -49,7 +50,14 @@ function lazyFrames(ctx: JobContext, callee: RemoteParticipant): AsyncIterator<I
   };
 }
 
-async function runAnsweredCall(ctx: JobContext, meta: DispatchMetadata, config: Config, log: Logger, vad: VAD | undefined): Promise<void> {
+async function runAnsweredCall(
+  ctx: JobContext,
+  callee: RemoteParticipant,
+  meta: DispatchMetadata,
+  config: Config,
+  log: Logger,
+  vad: VAD | undefined,
+): Promise<void> {
   const agentConfig = loadAgentConfig();
   const redis = createRedis(config.REDIS_URL, 'producer');
   const queue = createQueue<CallEventJob>(queueNames.callEvents, redis, config.OUTDIAL_REDIS_PREFIX);
@@ -65,7 +73,6 @@ async function runAnsweredCall(ctx: JobContext, meta: DispatchMetadata, config: 
       log.error({ type, err: (err as Error).message }, 'agent.event_failed');
     }
   };
-  const callee = await ctx.waitForParticipant(CALLEE_IDENTITY);
   const now = () => new Date();
   const record = createCallRecord(now());
   const frames = lazyFrames(ctx, callee);
@@ -106,9 +113,18 @@ export async function callEntry(ctx: JobContext, vad: VAD | undefined): Promise<
   const log = base.child({ attemptId: meta.attemptId, batchId: meta.batchId, orgId: meta.orgId });
   try {
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
-    await runAnsweredCall(ctx, meta, config, log, vad);
+    const callee = await ctx.waitForParticipant(CALLEE_IDENTITY);
+    const answered = await calleeAnswered(ctx.room, callee).then(
+      () => true,
+      (err: Error) => {
+        // Busy, declined, no answer…: the dialer reports the failed dial; nothing to do here.
+        log.info({ reason: err.message }, 'agent.call_not_answered');
+        return false;
+      },
+    );
+    if (answered) await runAnsweredCall(ctx, callee, meta, config, log, vad);
   } catch (err) {
-    // No callee (the dial failed and the dialer reported it) or a broken room: nothing to report here.
+    // No callee ever joined (the dial failed early) or a broken room: the dialer reports the attempt.
     log.warn({ err: (err as Error).message }, 'agent.job_failed');
   } finally {
     await ctx.deleteRoom();

@@ -11,7 +11,7 @@ import { addTranscript, type CallRecord } from './call-record.js';
 import type { CallPath } from './policy.js';
 import type { AgentObserver } from './metrics-relay.js';
 import type { VoiceProviders } from './providers.js';
-import { turnLatencySeconds } from './session-metrics.js';
+import { sessionErrorKind, turnLatencySeconds } from './session-metrics.js';
 import { createCallTools, type TransferHost } from './tools.js';
 
 export interface LiveSessionDeps {
@@ -39,7 +39,9 @@ function mirrorTranscript(session: voice.AgentSession, record: CallRecord, deps:
     if (latency !== null) deps.observer.observe({ metric: 'turn_latency', seconds: latency });
   });
   session.on(voice.AgentSessionEventTypes.Error, (ev) => {
-    deps.log.warn({ err: describeError(ev.error) }, 'agent.session_error');
+    const kind = sessionErrorKind(ev.error);
+    deps.observer.observe({ metric: 'session_error', kind });
+    deps.log.warn({ err: describeError(ev.error), kind }, 'agent.session_error');
   });
 }
 

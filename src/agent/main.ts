@@ -1,16 +1,21 @@
 // The agent role: a LiveKit Agents worker dispatched explicitly as `outdial-agent`. Each job
 // runs in its own child process (the framework's), so the parent's part is small: register
 // with LiveKit, and relay the jobs' metrics into this process's registry for /metrics.
-//   outdial agent            → startAgentWorker(...) (wired by src/cli.ts)
-//   tsx src/agent/main.ts start → the framework's own CLI, same worker
+//   outdial agent [start]        → startAgentRole: worker + metrics relay + /metrics on OUTDIAL_AGENT_PORT (default PORT)
+//   outdial agent dev|connect|…  → the framework's own CLI, same worker (no relay)
+//   tsx src/agent/main.ts start  → the framework's own CLI
+import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, cli, defineAgent, initializeLogger, ServerOptions, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
 import type { Registry } from 'prom-client';
+import { loadAgentConfig } from '../core/agent-config.js';
 import { loadConfig, requireConfig, type Config } from '../core/config.js';
-import type { Logger } from '../core/logger.js';
+import { livekitCheck, onShutdown, redisCheck, startRoleHttp } from '../core/health.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { outdialMetrics } from '../core/metrics-catalog.js';
 import type { Redis } from '../core/redis.js';
+import { createRuntime, type Runtime } from '../core/runtime.js';
 import { callEntry } from './entry.js';
 import { agentMetricsKey, drainObservations } from './metrics-relay.js';
 
@@ -32,9 +37,6 @@ export default defineAgent<ProcData>({
 export interface AgentWorkerDeps {
   config: Config;
   log: Logger;
-  /** Where the jobs' metrics are relayed from (same Redis and prefix the jobs use). */
-  redis: Redis;
-  registry: Registry;
 }
 
 export interface AgentWorker {
@@ -42,8 +44,10 @@ export interface AgentWorker {
   close(): Promise<void>;
 }
 
-export function startAgentWorker(deps: AgentWorkerDeps): AgentWorker {
+/** The LiveKit Agents worker: registers as `outdial-agent` and runs every dispatched job in a child process. */
+export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWorker> {
   const c = requireConfig(deps.config, ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'], 'the agent worker');
+  const agentConfig = loadAgentConfig();
   const log = deps.log.child({ role: 'agent' });
   initializeLogger({ pretty: false, level: deps.config.LOG_LEVEL === 'silent' ? 'fatal' : deps.config.LOG_LEVEL });
   const server = new AgentServer(
@@ -54,26 +58,23 @@ export function startAgentWorker(deps: AgentWorkerDeps): AgentWorker {
       apiKey: c.LIVEKIT_API_KEY,
       apiSecret: c.LIVEKIT_API_SECRET,
       production: true,
-      // The role's own health server uses the default ports; the framework's gets a free one.
-      port: 0,
+      ...callCapacity(agentConfig.OUTDIAL_AGENT_MAX_CALLS),
+      ...(agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES === undefined ? {} : { numIdleProcesses: agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES }),
+      // The framework's own health server is unused (the role serves /healthz itself) but always
+      // started, on 8081 when given 0: a free loopback port keeps it out of the role's way.
+      host: '127.0.0.1',
+      port: await freeLoopbackPort(),
     }),
   );
-  const metrics = outdialMetrics(deps.registry);
-  const key = agentMetricsKey(deps.config.OUTDIAL_REDIS_PREFIX);
-  const drain = setInterval(() => {
-    drainObservations(deps.redis, key, metrics).catch((err: Error) => log.warn({ err: err.message }, 'agent.metrics_drain_failed'));
-  }, METRICS_DRAIN_MS);
   const running = server.run().catch((err: Error) => log.error({ err: err.message }, 'agent.worker_failed'));
   log.info({ agentName: AGENT_NAME, url: c.LIVEKIT_URL }, 'agent.started');
   let closing: Promise<void> | null = null;
   return {
     close() {
       closing ??= (async () => {
-        clearInterval(drain);
         await server.drain().catch((err: Error) => log.warn({ err: err.message }, 'agent.drain_failed'));
         await server.close();
         await running;
-        await drainObservations(deps.redis, key, metrics).catch(() => 0);
       })();
       return closing;
     },
@@ -81,16 +82,128 @@ export function startAgentWorker(deps: AgentWorkerDeps): AgentWorker {
 }
 
 /**
- * `outdial agent [-- args]`: hands over to the framework's CLI (default subcommand `start`),
- * which reads LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET. Checked here first so a
- * missing one is named in outdial's words. Metrics relay needs startAgentWorker instead.
+ * With a call limit, load is the share of it in use, so LiveKit (which hands a job only to a
+ * worker whose load is under 1, and prefers the least loaded) fills the worker up to the limit.
  */
-export function runAgentWorker(args: string[], config: Config = loadConfig()): Promise<void> {
+export function callCapacity(maxCalls: number | undefined): Pick<ServerOptions, 'loadFunc' | 'loadThreshold'> | Record<string, never> {
+  if (maxCalls === undefined) return {};
+  return {
+    loadFunc: (worker: AgentServer) => Promise.resolve(Math.min(1, worker.activeJobs.length / maxCalls)),
+    loadThreshold: 1,
+  };
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface MetricsRelay {
+  /** Stops the timer and drains what is left. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Moves the jobs' observations (metrics-relay.ts) into `registry` every couple of seconds. */
+export function startMetricsRelay(deps: { redis: Redis; registry: Registry; prefix: string; log: Logger; intervalMs?: number }): MetricsRelay {
+  const metrics = outdialMetrics(deps.registry);
+  const key = agentMetricsKey(deps.prefix);
+  const drain = () => drainObservations(deps.redis, key, metrics);
+  const timer = setInterval(() => {
+    drain().catch((err: Error) => deps.log.warn({ err: err.message }, 'agent.metrics_drain_failed'));
+  }, deps.intervalMs ?? METRICS_DRAIN_MS);
+  let stopping: Promise<void> | null = null;
+  return {
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(timer);
+        await drain().catch(() => 0); // best effort: Redis may be what is going away
+      })();
+      return stopping;
+    },
+  };
+}
+
+export interface AgentRole {
+  /** Port of the role's /metrics, /healthz and /readyz. */
+  port: number;
+  /** Drains: /readyz turns 503, calls in flight finish, the last metrics are relayed, then the server stops. */
+  close(): Promise<void>;
+}
+
+/**
+ * The agent role: the worker, the metrics relay from its job processes, and the ops server on
+ * OUTDIAL_AGENT_PORT (default PORT, like every role). The agent has no database: readiness is Redis (events, metrics) and
+ * LiveKit, and /metrics runs no Postgres queries. `worker` is replaceable for tests.
+ */
+export async function startAgentRole(
+  rt: Runtime,
+  opts: { port?: number; worker?: (deps: AgentWorkerDeps) => Promise<AgentWorker> } = {},
+): Promise<AgentRole> {
+  const c = requireConfig(rt.config, ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'], 'the agent worker');
+  const port = opts.port ?? loadAgentConfig().OUTDIAL_AGENT_PORT ?? rt.config.PORT;
+  const http = await startRoleHttp(rt, {
+    port,
+    checks: [redisCheck(rt), livekitCheck(c.LIVEKIT_URL, c.LIVEKIT_API_KEY, c.LIVEKIT_API_SECRET)],
+    metrics: { databaseGauges: false },
+  });
+  const relay = startMetricsRelay({ redis: rt.redis, registry: rt.registry, prefix: rt.prefix, log: rt.log });
+  let worker: AgentWorker;
+  try {
+    worker = await (opts.worker ?? startAgentWorker)({ config: rt.config, log: rt.log });
+  } catch (err) {
+    await relay.stop();
+    await http.close();
+    throw err;
+  }
+  let closing: Promise<void> | null = null;
+  return {
+    port: http.port,
+    close() {
+      closing ??= (async () => {
+        http.setDraining();
+        await worker.close();
+        await relay.stop();
+        await http.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Subcommands that run outdial's own worker; everything else goes to the framework's CLI. */
+const ROLE_COMMANDS: readonly (readonly string[])[] = [[], ['start']];
+
+/**
+ * `outdial agent [start]`: the agent role (startAgentRole) until SIGTERM/SIGINT.
+ * `outdial agent <dev|connect|console|download-files|…> [options]`: the framework's CLI, which
+ * reads LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET (no metrics relay, no ops server).
+ * The LiveKit settings are checked here first so a missing one is named in outdial's words.
+ */
+export async function runAgentCommand(args: string[], config: Config = loadConfig()): Promise<void> {
   requireConfig(config, ['LIVEKIT_URL', 'LIVEKIT_API_KEY', 'LIVEKIT_API_SECRET'], 'the agent worker');
+  if (ROLE_COMMANDS.some((cmd) => cmd.length === args.length && cmd.every((a, i) => a === args[i]))) {
+    const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL, name: 'agent' }), poolMax: 1 });
+    const role = await startAgentRole(rt);
+    rt.log.info({ port: role.port }, 'outdial.started');
+    onShutdown(
+      ['SIGTERM', 'SIGINT'],
+      async () => {
+        await role.close();
+        await rt.close();
+      },
+      { log: rt.log, timeoutMs: config.OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS * 1000 },
+    );
+    return;
+  }
   const self = fileURLToPath(import.meta.url);
-  process.argv = [process.argv[0] ?? 'node', self, ...(args.length > 0 ? args : ['start'])];
+  process.argv = [process.argv[0] ?? 'node', self, ...args];
   cli.runApp(new ServerOptions({ agent: self, agentName: AGENT_NAME }));
-  return Promise.resolve();
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { outdialMetrics } from '../core/metrics-catalog.js';
 import { agentMetricsKey, parseObservation, recordObservation } from './metrics-relay.js';
-import { turnLatencySeconds } from './session-metrics.js';
+import { sessionErrorKind, turnLatencySeconds } from './session-metrics.js';
 import { chooseProviders } from './providers.js';
 import { agentConfigSchema } from '../core/agent-config.js';
 
@@ -14,7 +14,8 @@ describe('agent metrics relay', () => {
       seconds: 2.5,
     });
     expect(parseObservation('{"metric":"turn_latency","seconds":0.8}')).toEqual({ metric: 'turn_latency', seconds: 0.8 });
-    for (const bad of ['nope', '{"metric":"amd_decision","result":"robot","seconds":1}', '{"metric":"turn_latency","seconds":-1}', '{"metric":"x","seconds":1}']) {
+    expect(parseObservation('{"metric":"session_error","kind":"tts"}')).toEqual({ metric: 'session_error', kind: 'tts' });
+    for (const bad of ['{"metric":"session_error","kind":"disk"}', '{"metric":"session_error"}', 'nope', '{"metric":"amd_decision","result":"robot","seconds":1}', '{"metric":"turn_latency","seconds":-1}', '{"metric":"x","seconds":1}']) {
       expect(parseObservation(bad)).toBeNull();
     }
   });
@@ -24,7 +25,9 @@ describe('agent metrics relay', () => {
     const metrics = outdialMetrics(registry);
     recordObservation(metrics, { metric: 'amd_decision', result: 'human', seconds: 1.2 });
     recordObservation(metrics, { metric: 'turn_latency', seconds: 0.7 });
+    recordObservation(metrics, { metric: 'session_error', kind: 'llm' });
     const text = await registry.metrics();
+    expect(text).toMatch(/outdial_agent_session_errors_total\{kind="llm"\} 1/);
     expect(text).toMatch(/outdial_amd_decision_seconds_count\{result="human"\} 1/);
     expect(text).toMatch(/outdial_turn_latency_seconds_count 1/);
   });
@@ -40,6 +43,17 @@ describe('turn latency', () => {
     expect(turnLatencySeconds({ endOfTurnDelay: 0.2, llmNodeTtft: 0.3, ttsNodeTtfb: 0.1 })).toBeCloseTo(0.6);
     expect(turnLatencySeconds({ endOfTurnDelay: 0.2 })).toBeNull();
     expect(turnLatencySeconds(undefined)).toBeNull();
+  });
+});
+
+describe('session error kind', () => {
+  it('names the provider whose error the session reported', () => {
+    expect(sessionErrorKind({ type: 'stt_error' })).toBe('stt');
+    expect(sessionErrorKind({ type: 'llm_error' })).toBe('llm');
+    expect(sessionErrorKind({ type: 'realtime_model_error' })).toBe('llm');
+    expect(sessionErrorKind({ type: 'tts_error' })).toBe('tts');
+    expect(sessionErrorKind({ type: 'interruption_detection_error' })).toBe('other');
+    expect(sessionErrorKind(null)).toBe('other');
   });
 });
 

@@ -17,8 +17,19 @@ export const agentConfigSchema = z.object({
   /** Cartesia voice id; unset keeps the plugin's default voice. */
   OUTDIAL_TTS_VOICE: optionalNonEmpty,
   OUTDIAL_AGENT_LANGUAGE: z.string().default('en'),
-  /** Port of the agent worker's health/metrics HTTP server (the LiveKit worker's own). */
-  OUTDIAL_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Port of the agent role's /metrics, /healthz and /readyz; unset: PORT, as for every role. */
+  OUTDIAL_AGENT_PORT: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
+  /**
+   * Calls one worker takes at most. Set: the worker reports its load to LiveKit as calls in
+   * progress / this number (full at it). Unset: the framework's measure, the host's CPU use (full
+   * at 70 %), which on a host shared with other work can refuse calls the agent could take.
+   */
+  OUTDIAL_AGENT_MAX_CALLS: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(1).max(1000).optional()),
+  /**
+   * Job processes kept started and warm (Silero loaded) for the next calls; unset: the framework's
+   * min(CPU count, 4). A call beyond them waits for a cold process start before it is dialled.
+   */
+  OUTDIAL_AGENT_IDLE_PROCESSES: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(200).optional()),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

@@ -87,6 +87,8 @@ export interface MetricsHandlerOptions {
   cacheMs?: number;
   /** Clock of that reuse (tests). */
   now?: () => number;
+  /** False for a role without a database (the agent): no scrape-time Postgres queries. */
+  databaseGauges?: boolean;
 }
 
 /** GET /metrics. A failing Postgres or Redis still yields the process metrics, so the scrape itself never goes dark. */
@@ -102,7 +104,7 @@ export function metricsHandler(rt: Runtime, opts: MetricsHandlerOptions = {}): R
     }
     const render = async () => {
       try {
-        await withTimeout(refreshGauges(), SCRAPE_PART_TIMEOUT_MS, 'db gauges');
+        if (opts.databaseGauges !== false) await withTimeout(refreshGauges(), SCRAPE_PART_TIMEOUT_MS, 'db gauges');
       } catch (err) {
         rt.log.warn({ err: (err as Error).message }, 'metrics.db_gauges_failed');
       }

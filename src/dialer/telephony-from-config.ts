@@ -50,6 +50,7 @@ export function telephonyFromConfig(
     apiSecret: lk.LIVEKIT_API_SECRET,
     trunk: trunkSource(config),
     trunkStore: postgresTrunkStore(deps.db),
+    agentJoinTimeoutMs: config.OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS * 1000,
     s3: s3Configured
       ? {
           bucket: config.S3_BUCKET,

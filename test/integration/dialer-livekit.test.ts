@@ -148,6 +148,11 @@ describe('an answered call', () => {
       maxCallDuration: '120s',
     });
     expect(dial && room && dispatch && room.at <= dispatch.at && dispatch.at <= dial.at).toBe(true);
+    // The callee is dialled only after the agent was seen in the room.
+    const [agentSeen] = lk
+      .calls('RoomService/ListParticipants')
+      .filter((r) => r.body.room === call.roomName && r.status === 200);
+    expect(agentSeen && dial && agentSeen.at <= dial.at).toBe(true);
     expect(events.emitted.map((e) => e.type)).toEqual(['call.answered']);
     expect(events.rangAt).toBe(0);
   });
@@ -253,6 +258,37 @@ describe('a failed dial', () => {
     const call = dialRequest(dialNumber('0001'));
     const result = await telephony.dial(call, recordingEvents());
     expect(result).toMatchObject({ kind: 'failed', failure: { outcome: 'failed', sipStatus: null } });
+  });
+
+  it('does not dial when the dispatched agent does not join the room in time, and deletes the room', async () => {
+    lk.setAgentJoins(false);
+    try {
+      const slow = adapter({ agentJoinTimeoutMs: 600, agentJoinPollMs: 100 });
+      await slow.start();
+      const call = dialRequest(dialNumber('0001'));
+      const events = recordingEvents();
+      const started = Date.now();
+      const result = await slow.dial(call, events);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect(result).toMatchObject({ kind: 'failed', failure: { outcome: 'failed', sipStatus: null } });
+      expect(events.emitted).toEqual([
+        {
+          type: 'call.failed',
+          data: {
+            outcome: 'failed',
+            sipStatus: null,
+            reason: 'the agent did not join the room within 0.6 s',
+            roomName: call.roomName,
+            stage: 'dispatch',
+          },
+        },
+      ]);
+      expect(events.rangAt).toBeNull();
+      expect(lk.calls('SIP/CreateSIPParticipant').some((r) => r.body.roomName === call.roomName)).toBe(false);
+      expect(lk.state.rooms.has(call.roomName)).toBe(false);
+    } finally {
+      lk.setAgentJoins(true);
+    }
   });
 
   it('does not dial when the room cannot be created', async () => {

@@ -47,11 +47,22 @@ export interface LiveKitTelephonyOptions {
   log: Logger;
   /** Added to the ring timeout for the dial request, so LiveKit's own ring timeout normally answers first. */
   dialTimeoutMarginSeconds?: number;
+  /** How long the dispatched agent has to join the room before the callee is dialled (default 15 s). */
+  agentJoinTimeoutMs?: number;
+  /** How often the room is checked for the agent meanwhile (default 200 ms). */
+  agentJoinPollMs?: number;
 }
 
 /** Seconds a room waits for its first participant beyond the ring time, and after the last one leaves. */
 const ROOM_EMPTY_MARGIN_SECONDS = 30;
 const ROOM_DEPARTURE_TIMEOUT_SECONDS = 5;
+/** ParticipantInfo.Kind.AGENT in livekit_models.proto (the enum is not re-exported by livekit-server-sdk). */
+const AGENT_KIND = 4;
+
+/** The dispatched agent was not in the room in time: the callee is not dialled (nobody would listen). */
+export class AgentNotJoinedError extends Error {
+  override readonly name = 'AgentNotJoinedError';
+}
 
 type Placed =
   | { ok: true; sipCallId: string; participantId: string }
@@ -126,6 +137,10 @@ export class LiveKitTelephony implements Telephony {
       await this.agents.createDispatch(call.roomName, AGENT_NAME, {
         metadata: JSON.stringify(agentDispatchMetadata(call)),
       });
+      // Dial only once the agent is in the room: a callee who answers within a second (or a
+      // voicemail greeting starting at once) must be heard from the first word for AMD, and a
+      // person must never answer to an empty room.
+      await this.waitForAgent(call.roomName);
       stage = 'sip';
       // The SDK turns these into Duration({seconds: BigInt(x)}): a fraction would throw a RangeError.
       const ringingTimeout = Math.max(1, Math.round(c.ringTimeoutSeconds));
@@ -147,6 +162,17 @@ export class LiveKitTelephony implements Telephony {
         'dialer.dial_failed',
       );
       return { ok: false, failure, stage };
+    }
+  }
+
+  private async waitForAgent(roomName: string): Promise<void> {
+    const timeoutMs = this.opts.agentJoinTimeoutMs ?? 15_000;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const participants = await this.rooms.listParticipants(roomName);
+      if (participants.some((p) => Number(p.kind) === AGENT_KIND)) return;
+      if (Date.now() >= deadline) throw new AgentNotJoinedError(`the agent did not join the room within ${timeoutMs / 1000} s`);
+      await new Promise((r) => setTimeout(r, this.opts.agentJoinPollMs ?? 200));
     }
   }
 

@@ -19,6 +19,12 @@ export const PHONE_AUDIO = {
     beep: { hz: 1000, gapS: 0.5, lengthS: 0.6 },
     tailS: 40,
   },
+  /**
+   * A person in a conversation: "Hello? Who is this?", then a short answer at firstAnswerAtS and
+   * every everyS after it (answerCount in all), then silence. What the answers *mean* comes from
+   * the STT double's script; the phone only has to speak when a person would.
+   */
+  talker: { say: 'Hello? Who is this?', answer: 'Yes, that works for me.', leadS: 0.4, firstAnswerAtS: 10, everyS: 6, answerCount: 4, tailS: 40 },
   /** What the phone sends while it says nothing (the 2 s hang-up phone, the transfer phone). */
   silence: { tailS: 40 },
 } as const;
@@ -49,6 +55,7 @@ export async function phoneAudioFiles(): Promise<PhoneAudio> {
     hello: join(dir, 'hello.wav'),
     voicemail: join(dir, 'voicemail.wav'),
     silence: join(dir, 'silence.wav'),
+    talker: join(dir, 'talker.wav'),
   };
   await ensure(files.silence, (out) => sox(['-n', '-r', '8000', '-c', '1', ...MULAW_OUT, out, 'trim', '0', String(PHONE_AUDIO.silence.tailS)]));
   await ensure(files.hello, async (out) => {
@@ -57,6 +64,20 @@ export async function phoneAudioFiles(): Promise<PhoneAudio> {
     await speak(say, speech, 0);
     await sox([speech, ...MULAW_OUT, out, 'pad', String(leadS), String(tailS)]);
     await rm(speech);
+  });
+  await ensure(files.talker, async (out) => {
+    const { say, answer, leadS, firstAnswerAtS, everyS, answerCount, tailS } = PHONE_AUDIO.talker;
+    const hello = `${out}.hello.wav`;
+    const reply = `${out}.answer.wav`;
+    // Each part is padded with silence and cut to a fixed length, so every answer starts on time.
+    await speak(say, hello, firstAnswerAtS);
+    await speak(answer, reply, everyS);
+    const helloPart = `${out}.hello-part.wav`;
+    const answerPart = `${out}.answer-part.wav`;
+    await sox([hello, helloPart, 'pad', String(leadS), '0', 'trim', '0', String(firstAnswerAtS)]);
+    await sox([reply, answerPart, 'trim', '0', String(everyS)]);
+    await sox([helloPart, ...Array<string>(answerCount).fill(answerPart), ...MULAW_OUT, out, 'pad', '0', String(tailS)]);
+    await Promise.all([hello, reply, helloPart, answerPart].map((f) => rm(f)));
   });
   await ensure(files.voicemail, async (out) => {
     const { say, leadS, beep, tailS } = PHONE_AUDIO.voicemail;

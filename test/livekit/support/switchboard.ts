@@ -32,6 +32,8 @@ export const PHONES = {
   no_answer: '+12025550108',
   /** Answers silently and accepts a REFER: 202, NOTIFY 100, NOTIFY 200, then BYE. */
   transfer: '+12025550109',
+  /** Answers, says "Hello? Who is this?", then answers briefly every few seconds (phone-audio.ts `talker`). */
+  talker: '+12025550110',
 } as const;
 
 export type PhoneName = keyof typeof PHONES;
@@ -79,6 +81,7 @@ const ROUTE_VARS: Record<PhoneName, string> = {
   unavailable: 'to_unavailable',
   no_answer: 'to_no_answer',
   transfer: 'to_transfer',
+  talker: 'to_talker',
 };
 
 async function writeScenario(logDir: string, capMs: number): Promise<string> {
@@ -95,6 +98,7 @@ async function writeScenario(logDir: string, capMs: number): Promise<string> {
     '@HELLO_WAV@': audio.hello,
     '@VOICEMAIL_WAV@': audio.voicemail,
     '@SILENCE_WAV@': audio.silence,
+    '@TALKER_WAV@': audio.talker,
     '@CAP_MS@': String(capMs),
   };
   let xml = await readFile(scenarioTemplate, 'utf8');

@@ -7,6 +7,7 @@ export function createDispatch(
   state: DoubleState,
   body: JsonObject,
   nextId: (p: string) => string,
+  agentJoins = true,
 ): JsonObject {
   const room = str(body, 'room');
   if (str(body, 'agentName') === '' || room === '') {
@@ -14,6 +15,13 @@ export function createDispatch(
   }
   const dispatch = { ...body, id: nextId('AD'), room, state: { createdAt: String(Date.now() * 1e6) } };
   state.dispatches.set(dispatch.id, dispatch);
+  // A registered worker takes the job and its agent joins the room as `agent-<job id>`, kind
+  // AGENT (livekit-server v1.13.5); the double has it there at once.
+  const record = state.rooms.get(room);
+  if (agentJoins && record) {
+    const identity = `agent-${nextId('AJ')}`;
+    record.participants.set(identity, { sid: nextId('PA'), identity, kind: 'AGENT', state: 'ACTIVE', isPublisher: false });
+  }
   return dispatch;
 }
 

@@ -45,6 +45,8 @@ export interface LiveKitDouble {
   setDialAnswer(number: string, answer: DialAnswer): void;
   /** CreateSIPParticipant to `number` answers only after `ms` (to trigger client timeouts). */
   setDialDelay(number: string, ms: number): void;
+  /** Whether a dispatched agent joins its room (default true; false: no worker takes the job). */
+  setAgentJoins(joins: boolean): void;
   /** The next `times` calls of `method` fail with `error` (after the auth check). */
   failNext(method: MethodKey, error: TwirpErrorBody, times?: number): void;
   /** Calls of `method` wait until released. */
@@ -69,6 +71,7 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
   const requests: RecordedRequest[] = [];
   const dialOverrides = new Map<string, DialAnswer>();
   const dialDelays = new Map<string, number>();
+  let agentJoins = true;
   const faults = new Map<MethodKey, { error: TwirpErrorBody; remaining: number }>();
   const holds = new Map<MethodKey, { gate: Promise<void>; onArrive: (r: RecordedRequest) => void }>();
   // Resolvers of waits in progress; close() settles them so no wait outlives the double.
@@ -84,7 +87,7 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
     'SIP/ListSIPOutboundTrunk': (b) => sip.listOutboundTrunks(state, b),
     'SIP/CreateSIPParticipant': (b) => sip.createSipParticipant(state, b, nextId, dialOverrides),
     'SIP/TransferSIPParticipant': (b) => sip.transferSipParticipant(state, b),
-    'AgentDispatchService/CreateDispatch': (b) => agentsEgress.createDispatch(state, b, nextId),
+    'AgentDispatchService/CreateDispatch': (b) => agentsEgress.createDispatch(state, b, nextId, agentJoins),
     'AgentDispatchService/ListDispatch': (b) => agentsEgress.listDispatch(state, b),
     'Egress/StartRoomCompositeEgress': (b) => agentsEgress.startRoomCompositeEgress(state, b, nextId),
     'Egress/StopEgress': (b) => agentsEgress.stopEgress(state, b),
@@ -171,6 +174,9 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
     calls: (method) => requests.filter((r) => r.method === method),
     setDialAnswer: (number, answer) => void dialOverrides.set(number, answer),
     setDialDelay: (number, ms) => void dialDelays.set(number, ms),
+    setAgentJoins: (joins) => {
+      agentJoins = joins;
+    },
     failNext: (method, error, times = 1) => void faults.set(method, { error, remaining: times }),
     hold(method) {
       let release!: () => void;

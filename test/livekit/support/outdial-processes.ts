@@ -1,0 +1,71 @@
+// outdial's roles as real processes for the pipeline test: `node bin/outdial.js <args>` children
+// (the same entry point an operator runs), each with its output in its own log file. The chaos
+// harness (test/chaos/processes.ts) kills and restarts a fleet; here each role runs once and is
+// stopped with SIGTERM at the end, so its drain is exercised too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../../..');
+
+export interface OutdialProcess {
+  name: string;
+  logPath: string;
+  child: ChildProcess;
+  /** The process's JSON log lines so far (pino), other lines skipped. */
+  logLines(): Promise<Record<string, unknown>[]>;
+  /** SIGTERM, then SIGKILL after graceMs; resolves with the exit code (null: killed). */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export function spawnOutdial(name: string, args: string[], env: Record<string, string>, logDir: string): OutdialProcess {
+  const logPath = join(logDir, `${name}.log`);
+  const out = openSync(logPath, 'a');
+  const child = spawn(process.execPath, [join(root, 'bin', 'outdial.js'), ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    name,
+    logPath,
+    child,
+    async logLines() {
+      const text = await readFile(logPath, 'utf8').catch(() => '');
+      return text.split('\n').flatMap((line) => {
+        if (!line.startsWith('{')) return [];
+        try {
+          return [JSON.parse(line) as Record<string, unknown>];
+        } catch {
+          return []; // a line still being written
+        }
+      });
+    },
+    async stop(graceMs = 20_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      }
+      return child.exitCode;
+    },
+  };
+}
+
+export function freeTcpPort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
