@@ -50,7 +50,7 @@ import { memAvailableMb, readAllProcs, readPssMb, treeOf, treeUsage, type ProcSa
 
 const { values: args } = parseArgs({
   options: {
-    levels: { type: 'string', default: '5,10,25,50,75,100' },
+    levels: { type: 'string', default: '2,5,10,25,50,75,100' },
     max: { type: 'string', default: '200' },
     'budget-minutes': { type: 'string', default: '15' },
     'idle-processes': { type: 'string' },
@@ -99,6 +99,7 @@ type PhoneKind = 'talker' | 'voicemail';
 
 interface CallRecord {
   kind: PhoneKind;
+  transcript?: Array<{ role: string; text: string }>;
   startedAt: number;
   inviteAt?: number;
   answeredAt?: number;
@@ -233,7 +234,10 @@ function judge(kind: PhoneKind, events: readonly CallEventJob[]): string | null 
   }
   const said = t.findIndex((i) => i.role === 'callee' && i.text === CALLEE_SAYS);
   if (said < 0) return 'callee sentence not transcribed';
-  return t.slice(said + 1).some((i) => i.role === 'agent' && i.text === AGENT_REPLY) ? null : 'no agent reply to the callee';
+  const replies = t.slice(said + 1).filter((i) => i.role === 'agent');
+  if (replies.some((i) => i.text === AGENT_REPLY)) return null;
+  // Cut short: the callee's next sentence (6 s later) or hang-up came before the reply was said.
+  return replies.some((i) => AGENT_REPLY.startsWith(i.text)) ? 'agent reply cut short (late)' : 'no agent reply to the callee';
 }
 
 interface LevelDeps {
@@ -284,7 +288,10 @@ async function placeCall(i: number, deps: LevelDeps): Promise<CallRecord> {
     if (events.some((e) => e.type === 'call.completed')) {
       rec.endedAt = performance.now();
       const why = judge(kind, events);
-      if (why) rec.failure = why;
+      if (why) {
+        rec.failure = why;
+        rec.transcript = transcriptOf(events);
+      }
       return rec;
     }
     if (Date.now() > deadline) {
@@ -401,6 +408,7 @@ async function runLevel(n: number, deps: LevelDeps) {
     },
     roomsLeft,
     failures: Object.fromEntries(failures),
+    failedTranscript: records.find((c) => c.transcript)?.transcript ?? null,
     loadAverage: loadavg().map((x) => r(x, 2)),
   };
 }
