@@ -1,8 +1,11 @@
-// npm run bench:calls [-- --levels 10,25,50 --max 100 --budget-minutes 15 --idle-processes N
+// npm run bench:calls [-- --levels 2,5,10,25 --max 100 --budget-minutes 15 --idle-processes N
 //   --voicemail-every K --keep-going]
 // N real calls at once through the real stack, on one machine: livekit-server + livekit-sip
 // (scripts/livekit-stack), the sipp switchboard as the far end, outdial's agent as its own
 // process (`outdial agent start`), and the provider doubles (instant TTS, STT, LLM) on loopback.
+// Levels run in order (default 2, 5, 10, 25, 50, 75, 100) and stop after the first one with a
+// failure (--keep-going runs on), when the time budget is spent, or before a level whose job
+// processes would not fit in the host's available memory.
 //
 // Calls are placed in this process through the dialer's LiveKit adapter (LiveKitTelephony:
 // createRoom, createDispatch of `outdial-agent` with outdial's dispatch metadata, wait for the
@@ -13,13 +16,16 @@
 // Every level is a burst of N calls to one two-way campaign with AMD on: 3 of 4 dial the
 // switchboard's talker (hello, then a short answer at 10 s and 16 s, which the STT double
 // transcribes as "Yes, Tuesday at three works." and a second sentence; it hangs up at the cap),
-// 1 of 4 the voicemail phone (greeting + beep: the agent leaves
-// the voicemail message after the beep and hangs up). A call completes when the dial succeeded,
-// AMD said human for the talker / machine for the voicemail, and the agent spoke its scripted
-// reply after the callee's sentence / its voicemail message after the beep.
+// 1 of 4 the voicemail phone (greeting + beep: the agent leaves the voicemail message after the
+// beep and hangs up). A call completes when the dial succeeded, AMD said human for the talker /
+// machine for the voicemail, and the agent said its whole scripted reply after the callee's
+// sentence / its voicemail message after the beep.
 //
-// Reference in the same run: before each level the agent, livekit-server and livekit-sip are
-// measured idle (CPU rate, RSS); the level's CPU-seconds are counted above that baseline.
+// Reference in the same run: before each level the agent (restarted with one warm job process
+// per call of the level), livekit-server and livekit-sip are measured idle (CPU rate, RSS); the
+// level's CPU-seconds are counted above that baseline. The agent's job processes started during
+// the level (the pool refilling) are left out of the in-call CPU and added back once per call at
+// the start-up cost measured while the pool warmed.
 // Last stdout line: one JSON object.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
