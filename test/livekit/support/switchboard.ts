@@ -50,6 +50,8 @@ export interface SwitchboardOptions {
   logDir: string;
   /** How long an answered phone waits for the caller to hang up before it does (ms). */
   capMs?: number;
+  /** Capture the RTP reaching the phones with tcpdump (default true); bench:calls leaves it off. */
+  capture?: boolean;
 }
 
 export interface Switchboard {
@@ -122,7 +124,7 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
   const errorLog = join(opts.logDir, 'sipp-switchboard-errors.log');
   const pcap = join(opts.logDir, 'phones-rtp.pcap');
 
-  const capture = await startCapture(pcap, mediaRange);
+  const capture = opts.capture === false ? null : await startCapture(pcap, mediaRange);
   const args = [
     '-sf', scenario,
     '-i', '127.0.0.1',
@@ -140,7 +142,7 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
   // sipp prints nothing when it is listening; a bad scenario makes it exit at once instead.
   const early = await Promise.race([sippExited, delay(500).then(() => 'running' as const)]);
   if (early !== 'running') {
-    await stopChild(capture.child, capture.exited);
+    if (capture) await stopChild(capture.child, capture.exited);
     throw new Error(`sipp exited ${String(early)}: ${stderr}`);
   }
 
@@ -176,7 +178,7 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
     speechPacketsReceived: async (sipCallId) => speechPackets(await rtpReceived(sipCallId)).length,
     stop: async () => {
       await stopChild(sipp, sippExited);
-      await stopChild(capture.child, capture.exited);
+      if (capture) await stopChild(capture.child, capture.exited);
     },
   };
 }
