@@ -12,6 +12,7 @@ import { emitCallEvent, newCallEvent } from '../core/events.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { createQueue, queueNames, type CallEventJob } from '../core/queues.js';
 import { createRedis } from '../core/redis.js';
+import { withTimeout } from '../core/timeout.js';
 import { AMD_SAMPLE_RATE, audioFrames, calleeAnswered, calleeAudioTrack, calleeGone } from './callee-audio.js';
 import { runCall, type CallPort } from './call-flow.js';
 import { createCallRecord } from './call-record.js';
@@ -20,6 +21,9 @@ import { converse, createSpeaker, type LiveSessionDeps } from './live-session.js
 import { agentMetricsKey, redisObserver } from './metrics-relay.js';
 import { oneWayProviders, twoWayProviders } from './providers.js';
 import { calleeTransfer } from './transfer-livekit.js';
+
+/** How long a finished call waits for its session to close and its last metrics to reach Redis. */
+const SESSION_CLOSE_MS = 5_000;
 
 /** The SIP participant's identity, as the dialer names it. */
 export const CALLEE_IDENTITY = 'callee';
@@ -78,6 +82,9 @@ async function runAnsweredCall(
   const frames = lazyFrames(ctx, callee);
   const deps: LiveSessionDeps = { room: ctx.room, calleeIdentity: CALLEE_IDENTITY, log, observer, now };
   const speaker = createSpeaker(() => oneWayProviders(meta, config, agentConfig), record, deps);
+  // On a hang-up runCall returns while the session is still closing, and that close is where the
+  // last reply's turn latency is observed: Redis must stay open until it has settled.
+  let conversation: Promise<unknown> | undefined;
   const port: CallPort = {
     audio: frames,
     sampleRate: AMD_SAMPLE_RATE,
@@ -87,7 +94,9 @@ async function runAnsweredCall(
       const providers = { ...twoWayProviders(meta, config, agentConfig, vad), vad };
       const schedule = scheduleOf(meta);
       const transferDesk = { place: calleeTransfer(ctx, CALLEE_IDENTITY), emit };
-      return converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule, transferDesk }, deps);
+      const session = converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule, transferDesk }, deps);
+      conversation = session;
+      return session;
     },
     emit,
     calleeGone: calleeGone(ctx.room, CALLEE_IDENTITY),
@@ -99,9 +108,11 @@ async function runAnsweredCall(
     const { ending } = await runCall(port, meta, record);
     log.info({ ending: ending.kind, amd: record.amd?.result ?? null }, 'agent.call_finished');
   } finally {
+    if (conversation) await withTimeout(conversation, SESSION_CLOSE_MS, 'session close').catch(() => undefined); // its own errors were reported by runCall
     await Promise.allSettled([speaker.close(), frames.close()]);
     await queue.close();
-    redis.disconnect();
+    // quit, not disconnect: the observer's last pushes are still in flight.
+    await withTimeout(redis.quit(), SESSION_CLOSE_MS, 'redis quit').catch(() => redis.disconnect());
   }
 }
 
