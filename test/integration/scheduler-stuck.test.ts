@@ -10,8 +10,9 @@ import { createSlotLeases } from '../../src/core/leases.js';
 import { queueNames } from '../../src/core/queues.js';
 import { reconcile } from '../../src/schedulers/reconciler.js';
 import { startSinks } from '../../src/sinks/main.js';
+import { explainContacts } from '../chaos/diagnose.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
-import { dropPrefix } from '../support/redis.js';
+import { dropPrefix, TEST_REDIS_URL } from '../support/redis.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 import { recordingLeases } from './sinks-fixtures.js';
@@ -43,7 +44,7 @@ async function stuckAttempt(maxAttempts = 3) {
     insert into attempts (org_id, campaign_id, batch_id, contact_id, attempt, status, queued_at, started_at)
     values (${org.id}, ${campaign.id}, ${batch.id}, ${contact!.id}, 1, 'dialing', now() - interval '2 hours', now() - interval '2 hours')
     returning id`.execute(rt.db);
-  return { orgId: org.id, batchId: batch.id, attemptId: r.rows[0]!.id };
+  return { orgId: org.id, batchId: batch.id, attemptId: r.rows[0]!.id, contactId: contact!.id };
 }
 
 const statusOf = async (attemptId: string) =>
@@ -120,5 +121,23 @@ describe('reconciler events that did not make it the first time', () => {
       async () => (await rt.db.selectFrom('call_events').select('type').where('id', '=', completedId).executeTakeFirst())?.type === 'batch.completed',
       { what: 'batch.completed recorded after the Redis loss' },
     );
+  });
+
+  it('leaves the chaos report what it needs to explain such an attempt', async () => {
+    const { attemptId, contactId, orgId, batchId } = await stuckAttempt();
+    const leases = createSlotLeases(rt.redis, rt.keys);
+    await leases.restore({ orgId, batchId, attemptIds: [attemptId], ttlMs: 60_000 });
+    await reconcile(rt, leases);
+    const stuckId = stableUuid(`stuck:${attemptId}`);
+    await failEveryEvent(async () => (await rt.queues.callEvents.getJobState(stuckId)) === 'failed');
+    const [e] = await explainContacts(rt.db, TEST_REDIS_URL, rt.prefix, [contactId]);
+    expect(e?.contact?.status).toBe('in_progress');
+    expect(e?.attempts).toEqual([
+      expect.objectContaining({ id: attemptId, status: 'dialing', dialJob: 'unknown', leases: [expect.stringContaining(batchId)] }),
+    ]);
+    expect(e?.outbox).toEqual([expect.objectContaining({ id: stuckId, type: 'call.failed', job: 'failed' })]);
+    expect(e?.pendingEventJobs).toEqual([expect.objectContaining({ id: stuckId, state: 'failed', failedReason: 'database unavailable' })]);
+    expect(e?.stuckJobs).toEqual({ [attemptId]: 'failed' });
+    expect(e?.events).toEqual([]);
   });
 });
