@@ -10,6 +10,7 @@ import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.j
 import { callEventJobSchema, requeueJob, type CallEventJob, type RequeueResult } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { leaseTtlMs } from './admission.js';
+import { changeBatches } from './batch-events.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
 
 /** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
@@ -142,18 +143,6 @@ function requeueEvent(rt: Runtime, event: CallEventJob): Promise<RequeueResult> 
   return requeueJob(rt.queues.callEvents, event.id, () => queueCallEvents(rt.queues.callEvents, [event]));
 }
 
-/** Drained batches complete, each announced once: `batch.completed` commits with the status change (outbox). */
-async function completeBatches(rt: Runtime): Promise<number> {
-  const events = await rt.db.transaction().execute(async (trx) => {
-    const done = await completeDrainedBatches(trx);
-    const evs = done.map((b) => ({ ...newCallEvent('batch.completed', null, { orgId: b.orgId }), id: stableUuid(`completed:${b.id}`), batchId: b.id }));
-    await writeOutbox(trx, evs);
-    return evs;
-  });
-  await queueCallEvents(rt.queues.callEvents, events);
-  return events.length;
-}
-
 /**
  * Queues again the outbox rows older than `afterMs`, oldest first: an absent job is added (same id),
  * a failed one retried; one still waiting or running is left alone. Safe from any number of
@@ -207,7 +196,11 @@ export async function reconcile(
   const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
   const stuck = await failStuck(rt, open);
   await cancelWaitingContacts(rt.db);
-  const completed = await completeBatches(rt);
+  const completed = await changeBatches(rt, completeDrainedBatches, (b) => ({
+    ...newCallEvent('batch.completed', null, { orgId: b.orgId }),
+    id: stableUuid(`completed:${b.id}`),
+    batchId: b.id,
+  }));
   const resent = await resendOutbox(rt, opts.outboxResendAfterMs);
   return { requeued, restored, released, stuck, completed, resent };
 }
