@@ -31,6 +31,8 @@ export interface Verdict extends Harm {
     /** Placed calls whose attempt is not in Postgres (should be none). */
     unknownAttempts: number;
     lostByReason: { reason: string; n: number }[];
+    /** Batches the circuit breaker (or anything else) left paused, with the reason. */
+    pausedBatches: { id: string; reason: string | null }[];
     unsettledByReason: { reason: string; n: number }[];
     openAttempts: number;
     overLimit: (GroupPeak & { kind: 'org' | 'batch' })[];
@@ -66,17 +68,18 @@ export const STUCK_GRACE_MS = 60_000;
 
 /** Every contact with its attempts, open times measured up to `stoppedAt`. */
 async function contactFacts(db: Db, stoppedAt: number): Promise<ContactFacts[]> {
-  const r = await sql<{ id: string; status: string; has_next: boolean; attempts: { id: string; status: string; outcome: string | null; since: number }[] }>`
-    select c.id::text as id, c.status, c.next_attempt_at is not null as has_next,
+  const r = await sql<{ id: string; status: string; has_next: boolean; batch_status: string; attempts: { id: string; status: string; outcome: string | null; since: number }[] }>`
+    select c.id::text as id, c.status, c.next_attempt_at is not null as has_next, b.status as batch_status,
            coalesce(json_agg(json_build_object('id', a.id, 'status', a.status, 'outcome', a.outcome,
              'since', extract(epoch from coalesce(a.started_at, a.queued_at)) * 1000) order by a.attempt)
              filter (where a.id is not null), '[]') as attempts
-      from contacts c left join attempts a on a.contact_id = c.id
-     group by c.id`.execute(db);
+      from contacts c join batches b on b.id = c.batch_id left join attempts a on a.contact_id = c.id
+     group by c.id, b.status`.execute(db);
   return r.rows.map((c) => ({
     id: c.id,
     status: c.status,
     hasNextAttempt: c.has_next,
+    batchStatus: c.batch_status,
     attempts: c.attempts.map((a) => ({
       id: a.id,
       status: a.status,
@@ -147,6 +150,7 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
     stuckDeadlineMs: input.stuckDeadlineMs,
     graceMs: STUCK_GRACE_MS,
   });
+  const paused = await db.selectFrom('batches').select(['id', 'status_reason']).where('status', '=', 'paused').execute();
   const openAttempts = await db
     .selectFrom('attempts')
     .select(sql<number>`count(*)::int`.as('n'))
@@ -183,6 +187,7 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
       unknownAttempts,
       lostByReason: contacts.lostByReason,
       unsettledByReason: contacts.unsettledByReason,
+      pausedBatches: paused.map((b) => ({ id: b.id, reason: b.status_reason })),
       openAttempts: openAttempts.n,
       overLimit: [
         ...orgs.over.map((o) => ({ ...o, kind: 'org' as const })),

@@ -1,6 +1,7 @@
 // Where each contact stands when the chaos run ends, from its row and its attempts alone (pure).
 // Settled: finished, or waiting for a retry it has attempts left for. Unsettled: not there yet but
-// on a path that gets there (never called yet, a call within its deadline): a slow run, not harm.
+// on a path that gets there (never called yet, a call within its deadline, or waiting in a batch
+// the circuit breaker paused, for an operator's resume): a slow run, not harm.
 // Lost: nothing will move it on (an attempt closed without an outcome, one left open well past the
 // deadline at which the reconciler fails it, a contact in progress with no open attempt, pending
 // with no next attempt time or no attempts left): harm.
@@ -18,6 +19,8 @@ export interface ContactFacts {
   status: string;
   /** Whether the contact has a next attempt time (a pending contact without one is never admitted). */
   hasNextAttempt: boolean;
+  /** Its batch's status: a paused batch admits nobody until it is resumed. */
+  batchStatus: string;
   attempts: readonly AttemptFacts[];
 }
 
@@ -39,7 +42,7 @@ export const lostReasons = [
   'pending_out_of_attempts',
   'unexpected_status',
 ] as const;
-export const unsettledReasons = ['call_in_flight', 'never_called'] as const;
+export const unsettledReasons = ['call_in_flight', 'never_called', 'batch_paused'] as const;
 
 export type ContactVerdict =
   | { kind: 'settled' }
@@ -66,7 +69,7 @@ export function classifyContact(c: ContactFacts, rules: ClassifyRules): ContactV
       return lost('in_progress_without_attempt');
     case 'pending':
       if (!c.hasNextAttempt) return lost('pending_without_next_attempt');
-      if (c.attempts.length === 0) return unsettled('never_called');
+      if (c.attempts.length === 0) return unsettled(c.batchStatus === 'paused' ? 'batch_paused' : 'never_called');
       return c.attempts.length < rules.maxAttempts ? { kind: 'settled' } : lost('pending_out_of_attempts');
     default:
       return lost('unexpected_status');

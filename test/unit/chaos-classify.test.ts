@@ -5,7 +5,13 @@ import { classifyContact, classifyContacts, type AttemptFacts, type ContactFacts
 const rules = { maxAttempts: 2, stuckDeadlineMs: 35_000, graceMs: 60_000 };
 const done = (outcome: string | null = 'completed'): AttemptFacts => ({ id: 'a', status: 'finished', outcome, openForMs: null });
 const open = (openForMs: number, status = 'dialing'): AttemptFacts => ({ id: 'o', status, outcome: null, openForMs });
-const contact = (status: string, attempts: AttemptFacts[], hasNextAttempt = true): ContactFacts => ({ id: 'c', status, hasNextAttempt, attempts });
+const contact = (status: string, attempts: AttemptFacts[], hasNextAttempt = true, batchStatus = 'running'): ContactFacts => ({
+  id: 'c',
+  status,
+  hasNextAttempt,
+  batchStatus,
+  attempts,
+});
 
 describe('classifyContact', () => {
   it('settles a finished contact and one waiting for a retry it has attempts left for', () => {
@@ -15,6 +21,7 @@ describe('classifyContact', () => {
 
   it('counts a slow run as unsettled: never called yet, or a call within its deadline and grace', () => {
     expect(classifyContact(contact('pending', []), rules)).toEqual({ kind: 'unsettled', reason: 'never_called' });
+    expect(classifyContact(contact('pending', [], true, 'paused'), rules)).toEqual({ kind: 'unsettled', reason: 'batch_paused' });
     expect(classifyContact(contact('in_progress', [done('busy'), open(95_000)]), rules)).toEqual({ kind: 'unsettled', reason: 'call_in_flight' });
     expect(classifyContact(contact('in_progress', [open(1000, 'queued')]), rules)).toEqual({ kind: 'unsettled', reason: 'call_in_flight' });
   });
@@ -45,6 +52,7 @@ const contactArb: fc.Arbitrary<ContactFacts> = fc.record({
   id: fc.uuid(),
   status: fc.constantFrom('pending', 'in_progress', 'finished', 'cancelled'),
   hasNextAttempt: fc.boolean(),
+  batchStatus: fc.constantFrom('running', 'paused', 'completed'),
   attempts: fc.array(attemptArb, { maxLength: 3 }),
 });
 
