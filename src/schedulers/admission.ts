@@ -15,6 +15,7 @@ import { LEASE_MARGIN_MS, leaseMarginMs, pipelineAcquire, type SlotLeases, type 
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
+import { changeBatches } from './batch-events.js';
 import { createAttempts, finishDncContacts, rescheduleContacts, type NewAttempt } from './sql/admit-contacts.js';
 import { activateDueBatches } from './sql/batch-status.js';
 import { claimDueContacts, lockRunningBatches, type ClaimedContact } from './sql/claim-contacts.js';
@@ -165,15 +166,8 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
 }
 
 /** scheduled → running for batches whose start has come, each announced once (`batch.started`). */
-export async function activateBatches(rt: Runtime): Promise<number> {
-  const events = await rt.db.transaction().execute(async (trx) => {
-    const started = await activateDueBatches(trx);
-    const evs = started.map((b) => ({ ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id }));
-    await writeOutbox(trx, evs);
-    return evs;
-  });
-  await queueCallEvents(rt.queues.callEvents, events);
-  return events.length;
+export function activateBatches(rt: Runtime): Promise<number> {
+  return changeBatches(rt, activateDueBatches, (b) => ({ ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id }));
 }
 
 export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<CycleResult> {

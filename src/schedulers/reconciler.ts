@@ -5,11 +5,12 @@
 // settles batch status (cancelled contacts, completed batches), and queues again the outbox's
 // events that the sinks have not recorded after a while (their job was lost with Redis).
 import { sql } from 'kysely';
-import { newCallEvent, queueCallEvents, stableUuid } from '../core/events.js';
+import { newCallEvent, queueCallEvents, stableUuid, writeOutbox } from '../core/events.js';
 import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.js';
-import { callEventJobSchema, requeueJob } from '../core/queues.js';
+import { callEventJobSchema, requeueJob, type CallEventJob, type RequeueResult } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { leaseTtlMs } from './admission.js';
+import { changeBatches } from './batch-events.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
 
 /** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
@@ -113,13 +114,33 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
   };
 }
 
+/**
+ * Each pass fails every attempt past its deadline again until the sinks record it: the event is in
+ * the outbox (so a Redis loss between here and the sinks costs a resend), and its job is put back
+ * if Redis lost it or it failed for good. A plain add under the stable id would be ignored for as
+ * long as BullMQ keeps the failed job, leaving the attempt open and its batch unfinishable. A
+ * `completed` job needs nothing: the sinks record an event and apply it in one transaction, and
+ * `call.failed` finishes an attempt from every open status, so the attempt is finished (it was
+ * read as open before the sinks committed).
+ */
 async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
   const stuck = open.filter((a) => a.age_ms > a.deadline_ms);
   for (const a of stuck) {
     const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: 'stuck' }), id: stableUuid(`stuck:${a.id}`) };
-    await rt.queues.callEvents.add(event.type, event, { jobId: event.id });
+    try {
+      await writeOutbox(rt.db, [event]);
+      await requeueEvent(rt, event);
+    } catch (err) {
+      // One attempt's trouble must not stop the pass (the next pass tries it again).
+      rt.log.warn({ attemptId: a.id, err: (err as Error).message }, 'reconcile.stuck_failed');
+    }
   }
   return stuck.length;
+}
+
+/** Queues an event unless its job is waiting, running or done: an absent job is added (with retries), a failed one retried. */
+function requeueEvent(rt: Runtime, event: CallEventJob): Promise<RequeueResult> {
+  return requeueJob(rt.queues.callEvents, event.id, () => queueCallEvents(rt.queues.callEvents, [event]));
 }
 
 /**
@@ -147,7 +168,7 @@ export async function resendOutbox(rt: Runtime, afterMs = OUTBOX_RESEND_AFTER_MS
         await drop(row.id);
         continue;
       }
-      const r = await requeueJob(rt.queues.callEvents, row.id, () => queueCallEvents(rt.queues.callEvents, [event.data]));
+      const r = await requeueEvent(rt, event.data);
       // Completed: handled already, and the row was written again afterwards (an event with a
       // stable id emitted twice, e.g. a redelivered dial job or both LiveKit close webhooks).
       if (r === 'completed') await drop(row.id);
@@ -175,11 +196,11 @@ export async function reconcile(
   const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
   const stuck = await failStuck(rt, open);
   await cancelWaitingContacts(rt.db);
-  const done = await completeDrainedBatches(rt.db);
-  for (const b of done) {
-    const event = { ...newCallEvent('batch.completed', null, { orgId: b.orgId }), id: stableUuid(`completed:${b.id}`), batchId: b.id };
-    await rt.queues.callEvents.add(event.type, event, { jobId: event.id });
-  }
+  const completed = await changeBatches(rt, completeDrainedBatches, (b) => ({
+    ...newCallEvent('batch.completed', null, { orgId: b.orgId }),
+    id: stableUuid(`completed:${b.id}`),
+    batchId: b.id,
+  }));
   const resent = await resendOutbox(rt, opts.outboxResendAfterMs);
-  return { requeued, restored, released, stuck, completed: done.length, resent };
+  return { requeued, restored, released, stuck, completed, resent };
 }

@@ -4,17 +4,24 @@
 import { sql } from 'kysely';
 import type { Db } from '../../src/core/db/client.js';
 import type { PlacedCallLine } from '../../src/dialer/sim/placed-call-log.js';
+import { classifyContacts, type ContactFacts } from './classify.js';
 import { limitViolations, type CallInterval, type GroupPeak } from './limit-sweep.js';
 import type { ProcessEvent } from './processes.js';
 
 export interface Harm {
   doubleDials: number;
+  /** Contacts nothing will move on (classify.ts); not those merely unsettled when the run ended. */
   lostContacts: number;
   limitViolations: number;
   webhooksMissing: number;
 }
 
 export interface Verdict extends Harm {
+  /** Contacts not settled yet but on their way (never called, a call within its deadline): a slow run, not harm. */
+  unsettledContacts: number;
+  /** Ids of the lost contacts, and of the unsettled ones (for the report's explanations). */
+  lostIds: string[];
+  unsettledIds: string[];
   details: {
     placedCalls: number;
     attemptsPlacedTwice: string[];
@@ -23,7 +30,10 @@ export interface Verdict extends Harm {
     callsWithoutEnd: number;
     /** Placed calls whose attempt is not in Postgres (should be none). */
     unknownAttempts: number;
-    lost: { status: string; attempts: number; n: number }[];
+    lostByReason: { reason: string; n: number }[];
+    /** Batches the circuit breaker (or anything else) left paused, with the reason. */
+    pausedBatches: { id: string; reason: string | null }[];
+    unsettledByReason: { reason: string; n: number }[];
     openAttempts: number;
     overLimit: (GroupPeak & { kind: 'org' | 'batch' })[];
     completedEvents: number;
@@ -47,6 +57,36 @@ export interface CheckInput {
   batchLimits: ReadonlyMap<string, number>;
   maxAttempts: number;
   checkedAt: number;
+  /** When the roles were told to stop: an attempt's open time is measured up to here. */
+  rolesStoppedAt: number;
+  /** Ring timeout + max call + lease margin of the run's campaigns. */
+  stuckDeadlineMs: number;
+}
+
+/** Past its stuck deadline the reconciler (every 5 s) and the sinks get this long to close an attempt. */
+export const STUCK_GRACE_MS = 60_000;
+
+/** Every contact with its attempts, open times measured up to `stoppedAt`. */
+async function contactFacts(db: Db, stoppedAt: number): Promise<ContactFacts[]> {
+  const r = await sql<{ id: string; status: string; has_next: boolean; batch_status: string; attempts: { id: string; status: string; outcome: string | null; since: number }[] }>`
+    select c.id::text as id, c.status, c.next_attempt_at is not null as has_next, b.status as batch_status,
+           coalesce(json_agg(json_build_object('id', a.id, 'status', a.status, 'outcome', a.outcome,
+             'since', extract(epoch from coalesce(a.started_at, a.queued_at)) * 1000) order by a.attempt)
+             filter (where a.id is not null), '[]') as attempts
+      from contacts c join batches b on b.id = c.batch_id left join attempts a on a.contact_id = c.id
+     group by c.id, b.status`.execute(db);
+  return r.rows.map((c) => ({
+    id: c.id,
+    status: c.status,
+    hasNextAttempt: c.has_next,
+    batchStatus: c.batch_status,
+    attempts: c.attempts.map((a) => ({
+      id: a.id,
+      status: a.status,
+      outcome: a.outcome,
+      openForMs: a.status === 'finished' ? null : stoppedAt - Number(a.since),
+    })),
+  }));
 }
 
 type Start = Extract<PlacedCallLine, { k: 'start' }>;
@@ -105,13 +145,12 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
   const orgs = limitViolations(intervals('org'), (g) => input.orgLimits.get(g));
   const batches = limitViolations(intervals('batch'), (g) => input.batchLimits.get(g));
 
-  const good = sql<boolean>`(c.status = 'finished' or (c.status = 'pending' and c.next_attempt_at is not null
-      and (select count(*) from attempts a where a.contact_id = c.id) between 1 and ${input.maxAttempts - 1}))
-    and not exists (select 1 from attempts a where a.contact_id = c.id and a.status <> 'finished')`;
-  const lost = await sql<{ status: string; attempts: number; n: number }>`
-    select c.status, (select count(*) from attempts a where a.contact_id = c.id)::int as attempts, count(*)::int as n
-    from contacts c where not (${good}) group by 1, 2 order by 3 desc`.execute(db);
-  const lostIds = await sql<{ id: string }>`select c.id::text as id from contacts c where not (${good}) limit 5`.execute(db);
+  const contacts = classifyContacts(await contactFacts(db, input.rolesStoppedAt), {
+    maxAttempts: input.maxAttempts,
+    stuckDeadlineMs: input.stuckDeadlineMs,
+    graceMs: STUCK_GRACE_MS,
+  });
+  const paused = await db.selectFrom('batches').select(['id', 'status_reason']).where('status', '=', 'paused').execute();
   const openAttempts = await db
     .selectFrom('attempts')
     .select(sql<number>`count(*)::int`.as('n'))
@@ -132,10 +171,12 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
   );
   const lostBeforeStore = [...simCompleted].filter((a) => !storedFor.has(a) && !receivedFor.has(a));
 
-  const lostContacts = lost.rows.reduce((sum, r) => sum + r.n, 0);
   return {
     doubleDials: attemptsPlacedTwice.length,
-    lostContacts,
+    lostContacts: contacts.lost,
+    unsettledContacts: contacts.unsettled,
+    lostIds: contacts.lostIds,
+    unsettledIds: contacts.unsettledIds,
     limitViolations: orgs.violations + batches.violations,
     webhooksMissing: notReceived.length + lostBeforeStore.length,
     details: {
@@ -144,7 +185,9 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
       contactOverlaps: overlapsWithinGroups(ps, (p) => p.contactId),
       callsWithoutEnd: ps.filter((p) => !p.ended).length,
       unknownAttempts,
-      lost: lost.rows,
+      lostByReason: contacts.lostByReason,
+      unsettledByReason: contacts.unsettledByReason,
+      pausedBatches: paused.map((b) => ({ id: b.id, reason: b.status_reason })),
       openAttempts: openAttempts.n,
       overLimit: [
         ...orgs.over.map((o) => ({ ...o, kind: 'org' as const })),
@@ -156,7 +199,8 @@ export async function checkRun(input: CheckInput): Promise<Verdict> {
       notReceivedIds: notReceived.map((e) => e.id),
       simCompletedIds: [...simCompleted],
       examples: {
-        lostContacts: lostIds.rows.map((r) => r.id),
+        lostContacts: contacts.lostIds.slice(0, 5),
+        unsettledContacts: contacts.unsettledIds.slice(0, 5),
         completedNotReceived: notReceived.slice(0, 5).map((e) => e.id),
         completedLostBeforeStore: lostBeforeStore.slice(0, 5),
       },

@@ -1,5 +1,6 @@
-// The role processes of the chaos run: `node bin/outdial.js <role>` children with their output in
-// one log file per process generation. A slot can be SIGKILLed and restarted; a child that dies on
+// The role processes of the chaos run: `node <entry> <role>` children (the compiled CLI, so a
+// restart does not transpile TypeScript again) with their output in one log file per process
+// generation. A slot can be SIGKILLed and restarted; a child that dies on
 // its own is restarted too and counted, since a role should not crash under these faults.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
@@ -49,6 +50,8 @@ interface Slot extends RoleSlot {
 
 export interface FleetOptions {
   root: string;
+  /** The CLI script each child runs with its role as argument (e.g. dist/cli.js). */
+  entry: string;
   logDir: string;
   processes: Readonly<Record<RoleName, number>>;
   env: (role: RoleName, index: number) => Record<string, string>;
@@ -66,7 +69,7 @@ export function startFleet(opts: FleetOptions): ProcessFleet {
   const spawnSlot = (slot: Slot): void => {
     slot.generation += 1;
     const out = openSync(join(opts.logDir, `${slot.role}-${slot.index}-${slot.generation}.log`), 'a');
-    const child = spawn(process.execPath, [join(opts.root, 'bin', 'outdial.js'), slot.role], {
+    const child = spawn(process.execPath, [opts.entry, slot.role], {
       cwd: opts.root,
       env: { ...process.env, ...opts.env(slot.role, slot.index) },
       stdio: ['ignore', out, out],

@@ -18,6 +18,15 @@ export interface RoleEnvInput {
   callsDir: string;
 }
 
+/**
+ * Calls last a second or two here, so dial jobs never wait long: a short margin frees the slots of
+ * calls that died with a killed dialer (the Sim's calls live in its process) after 35 s instead of
+ * 75 s, which keeps the tight limits turning over. It still leaves a call's last event time to come
+ * back from a killed sinks process (≤ 15 s) or a Redis flush (outbox, ≤ 20 s) before the attempt
+ * counts as stuck.
+ */
+export const LEASE_MARGIN_SECONDS = 20;
+
 export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string> {
   return {
     DATABASE_URL: e.databaseUrl,
@@ -35,11 +44,6 @@ export function roleEnv(role: RoleName, e: RoleEnvInput): Record<string, string>
     OUTDIAL_SIM_CALL_LOG_DIR: e.callsDir,
     // The harness stops roles at the end with SIGTERM and waits; calls are short.
     OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS: '20',
-    // Calls last a second or two here, so dial jobs never wait long: a short margin frees the
-    // slots of calls that died with a killed dialer (the Sim's calls live in its process) after
-    // 35 s instead of 75 s, which keeps the tight limits turning over. It still leaves a call's
-    // last event time to come back from a killed sinks process (≤ 15 s) or a Redis flush (outbox,
-    // ≤ 20 s) before the attempt counts as stuck.
-    OUTDIAL_LEASE_MARGIN_SECONDS: '20',
+    OUTDIAL_LEASE_MARGIN_SECONDS: String(LEASE_MARGIN_SECONDS),
   };
 }

@@ -1,11 +1,14 @@
-// `npm run test:chaos [-- --short] [--contacts N] [--seed S]`: the chaos run (issue 9). Private
-// Postgres and Redis, seeded contacts, two or more processes of every role on the Sim adapter, and
-// faults while they work: SIGKILLs every few seconds, one Redis FLUSHALL, one Postgres restart, a
-// webhook receiver outage. Then the verdict from Postgres, the Sim's call log and the receiver.
-// Last stdout line: {contacts, kills, redisFlushes, pgRestarts, doubleDials, lostContacts,
-// limitViolations, webhooksMissing}; the exit code is non-zero when any harm count is.
+// `npm run test:chaos [-- --short] [--contacts N] [--seed S] [--load N]`: the chaos run (issue 9).
+// Private Postgres and Redis, seeded contacts, two or more processes of every role on the Sim
+// adapter (started from dist/, built once), and faults while they work: SIGKILLs every few seconds,
+// one Redis FLUSHALL, one Postgres restart, a webhook receiver outage; `--load N` adds N processes
+// spinning on the CPU. Then the verdict from Postgres, the Sim's call log and the receiver, and for
+// every contact found lost or dialled twice its whole trail (diagnose.ts). Last stdout line:
+// {contacts, kills, redisFlushes, pgRestarts, doubleDials, lostContacts, limitViolations,
+// webhooksMissing, unsettledContacts, load}; exit code 1 on harm, 3 when the run proves less than
+// it should (a fault missing, contacts still unsettled at the deadline).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,14 +19,17 @@ import { newWebhookSecret } from '../../src/core/secrets.js';
 import { freePort } from '../../src/demo/local-services.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver.js';
 import { readPlacedCallLogs } from '../../src/dialer/sim/placed-call-log.js';
-import { checkRun } from './checks.js';
-import { diagnoseLostResults, diagnoseMissingDeliveries, diagnoseStuck } from './diagnose.js';
+import { leaseTtlMs } from '../../src/schedulers/admission.js';
+import { buildRoles } from './build.js';
+import { checkRun, type Verdict } from './checks.js';
+import { diagnoseLostResults, diagnoseMissingDeliveries, diagnoseStuck, explainContacts } from './diagnose.js';
 import { faultSchedule, type Fault, type RoleName } from './fault-schedule.js';
 import { fullForm, shortForm, type ChaosForm } from './forms.js';
 import { startFleet, type ProcessFleet } from './processes.js';
+import { startCpuLoad } from './load.js';
 import { completedTracker, contactProgress, settled, type ContactProgress } from './progress.js';
-import { roleEnv } from './role-env.js';
-import { seedWorld } from './seed.js';
+import { LEASE_MARGIN_SECONDS, roleEnv } from './role-env.js';
+import { callLimits, seedWorld } from './seed.js';
 import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './services.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -32,12 +38,16 @@ const ENCRYPTION_KEY = randomBytes(32).toString('base64url');
 const ADMIN_TOKEN = randomBytes(32).toString('base64url');
 const PREFIX = 'chaos';
 const WEBHOOK_GRACE_MS = 5 * 60_000;
+/** Contacts explained in full per kind of harm (the counts cover them all). */
+const EXPLAIN_AT_MOST = 20;
 
 interface Options {
   form: ChaosForm;
   seed: number;
   keep: boolean;
   logLevel: string;
+  /** Busy-looping processes beside the roles for the whole run. */
+  load: number;
 }
 
 function options(argv: string[]): Options {
@@ -50,6 +60,7 @@ function options(argv: string[]): Options {
       processes: { type: 'string' },
       deadline: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      load: { type: 'string', default: '0' },
       'log-level': { type: 'string', default: 'info' },
     },
     strict: true,
@@ -74,6 +85,7 @@ function options(argv: string[]): Options {
     seed: int(values.seed, 'seed') ?? Math.floor(Math.random() * 2 ** 31),
     keep: values.keep,
     logLevel: values['log-level'],
+    load: values.load === '0' ? 0 : (int(values.load, 'load') ?? 0),
   };
 }
 
@@ -253,6 +265,15 @@ async function main(): Promise<number> {
   process.once('exit', () => fleet?.killAllNow());
 
   try {
+    say('building dist/ (roles start from compiled JavaScript)');
+    const entry = buildRoles(root);
+    if (opts.load > 0) {
+      // Bounded by the run's own bounds: deadline, webhook grace and start-up on top.
+      const load = startCpuLoad(opts.load, form.deadlineMs + WEBHOOK_GRACE_MS + 10 * 60_000);
+      cleanups.push(() => load.stop());
+      process.once('exit', () => load.stop());
+      say(`${load.processes} busy-looping processes started`);
+    }
     const pg = await startPrivatePostgres();
     cleanups.push(() => pg.stop());
     const redis = await startPrivateRedis();
@@ -280,6 +301,7 @@ async function main(): Promise<number> {
     const apiPorts = await Promise.all(Array.from({ length: form.processes.api }, () => freePort()));
     fleet = startFleet({
       root,
+      entry,
       logDir: join(runDir, 'logs'),
       processes: form.processes,
       crashRestartMs: 1_000,
@@ -344,6 +366,7 @@ async function main(): Promise<number> {
     const elapsedMs = Date.now() - t0;
     await faults.finish();
     say(`settled after ${Math.round(elapsedMs / 1000)} s; stopping roles`);
+    const rolesStoppedAt = Date.now();
     // Nothing new is admitted or dialled, calls in flight end, then the sinks record what they sent.
     await fleet.stopAll(15_000, [['api', 'scheduler'], ['dialer'], ['sinks']]);
 
@@ -357,9 +380,12 @@ async function main(): Promise<number> {
       batchLimits: world.batchLimits,
       maxAttempts: form.maxAttempts,
       checkedAt: Date.now(),
+      rolesStoppedAt,
+      stuckDeadlineMs: leaseTtlMs(callLimits, LEASE_MARGIN_SECONDS * 1000),
     });
     const crashes = fleet.events.filter((e) => e.kind === 'crashed');
     const { notReceivedIds, simCompletedIds, ...details } = verdict.details;
+    await explainHarm(verdict, calls, (ids) => explainContacts(db, redis.url, PREFIX, ids), runDir);
     const missingDeliveries = await diagnoseMissingDeliveries(db, redis.url, PREFIX, notReceivedIds.slice(0, 10));
     const lostResults = await diagnoseLostResults(db, simCompletedIds);
     const stuck = await diagnoseStuck(db, new Set(calls.filter((l) => l.k === 'start').map((l) => l.attemptId)));
@@ -391,17 +417,51 @@ async function main(): Promise<number> {
       lostContacts: verdict.lostContacts,
       limitViolations: verdict.limitViolations,
       webhooksMissing: verdict.webhooksMissing,
+      unsettledContacts: verdict.unsettledContacts,
+      load: opts.load,
     };
     const harm = verdict.doubleDials + verdict.lostContacts + verdict.limitViolations + verdict.webhooksMissing;
     const incomplete = c.kills === 0 || c.redisFlushes === 0 || c.pgRestarts === 0 || c.receiverOutages === 0;
     if (incomplete) say('not every fault happened: the run proves less than it should');
+    if (verdict.unsettledContacts > 0) say(`${verdict.unsettledContacts} contacts still unsettled (not lost): the run ended before they could finish`);
     if (harm > 0) say(`harm found; logs kept in ${runDir}`);
-    failed = harm > 0 || incomplete;
+    failed = harm > 0 || incomplete || verdict.unsettledContacts > 0;
     console.log(JSON.stringify(summary));
-    return harm > 0 ? 1 : incomplete ? 3 : 0;
+    return harm > 0 ? 1 : failed ? 3 : 0;
   } finally {
     await cleanup();
   }
+}
+
+/**
+ * Prints (stderr) and keeps (explanations.json in the run directory) the whole trail of each
+ * contact found lost or dialled twice, and of a few still unsettled when the run ended.
+ */
+async function explainHarm(
+  verdict: Verdict,
+  calls: ReturnType<typeof readPlacedCallLogs>,
+  explain: (ids: readonly string[]) => ReturnType<typeof explainContacts>,
+  runDir: string,
+): Promise<void> {
+  const twice = new Set(verdict.details.attemptsPlacedTwice);
+  const dialledTwice = [...new Set(calls.flatMap((c) => (c.k === 'start' && twice.has(c.attemptId) ? [c.contactId] : [])))];
+  const groups = {
+    lost: verdict.lostIds.slice(0, EXPLAIN_AT_MOST),
+    dialledTwice: dialledTwice.slice(0, EXPLAIN_AT_MOST),
+    unsettled: verdict.unsettledIds.slice(0, 5),
+  };
+  const out: Record<string, unknown[]> = {};
+  for (const [kind, ids] of Object.entries(groups)) {
+    if (ids.length === 0) continue;
+    try {
+      const explained = await explain(ids);
+      out[kind] = explained;
+      for (const e of explained) say(`${kind} contact ${e.contactId}: ${JSON.stringify(e)}`);
+    } catch (err) {
+      say(`could not explain the ${kind} contacts: ${(err as Error).message}`);
+    }
+  }
+  if (Object.keys(out).length > 0) writeFileSync(join(runDir, 'explanations.json'), JSON.stringify(out, null, 2));
 }
 
 main().then(

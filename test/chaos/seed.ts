@@ -30,6 +30,9 @@ export interface SeededWorld {
 
 export const shortRetry = { busy: '3s', no_answer: '3s', voicemail: '24h', failed: '3s' } as const;
 
+/** The shortest call limits the contract allows: an attempt whose events were lost is given up sooner. */
+export const callLimits = { ringTimeoutSeconds: 5, maxCallSeconds: 10 } as const;
+
 export async function seedWorld(db: Db, plan: SeedPlan): Promise<SeededWorld> {
   const random = seededRandom(plan.seed ^ 0x5eed);
   const world: SeededWorld = { orgLimits: new Map(), batchLimits: new Map(), batchOrg: new Map(), orgKeys: new Map(), contacts: 0 };
@@ -41,9 +44,7 @@ export async function seedWorld(db: Db, plan: SeedPlan): Promise<SeededWorld> {
     const { campaign } = await insertCampaign(db, org.id, {
       name: `chaos campaign ${i}`,
       retry: { maxAttempts: plan.maxAttempts, delays: shortRetry },
-      // The shortest the contract allows: an attempt whose events were lost is given up sooner.
-      ringTimeoutSeconds: 5,
-      maxCallSeconds: 10,
+      ...callLimits,
       // Two modes and both machine policies, so every path of the Sim's agent part runs.
       ...(i % 2 === 0
         ? { mode: 'one_way', amd: { enabled: true, onMachine: 'hangup', voicemailMessage: null } }
