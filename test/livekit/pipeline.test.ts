@@ -14,7 +14,7 @@ import { ApiClient } from '../../src/demo/api-client.js';
 import { derivedId } from '../../src/sinks/ids.js';
 import { queueNames } from '../../src/core/queues.js';
 import { newWebhookSecret } from '../../src/core/secrets.js';
-import { startLiveKitStack, type LiveKitStack } from '../../scripts/livekit-stack/stack.js';
+import type { LiveKitStack } from '../../scripts/livekit-stack/stack.js';
 import { roleEnv } from '../chaos/role-env.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { lastToolResultName, lastUserText, startProviderDoubles, type ChatReply, type ProviderDoubles } from '../support/provider-doubles/index.js';
@@ -24,6 +24,7 @@ import { waitFor } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { freeTcpPort, spawnOutdial, type OutdialProcess } from './support/outdial-processes.js';
 import { PHONES, REJECTIONS, startSwitchboard, type PhoneName, type Switchboard } from './support/switchboard.js';
+import { startPrivateLiveKitStack } from './support/private-stack.js';
 import { startWebhookTap, type WebhookTap } from './support/webhook-tap.js';
 
 const CALLER_ID = '+12025550100';
@@ -119,6 +120,7 @@ interface AttemptItem {
 interface StoredEvent {
   type: string;
   attempt_id: string | null;
+  occurred_at: Date;
   data: Record<string, unknown>;
 }
 
@@ -170,7 +172,7 @@ async function attemptsOf(run: Run): Promise<AttemptItem[]> {
 }
 
 async function eventsOf(attemptId: string): Promise<StoredEvent[]> {
-  const { rows } = await testDb.pool.query<StoredEvent>('select type, attempt_id, data from call_events where attempt_id = $1 order by seq', [attemptId]);
+  const { rows } = await testDb.pool.query<StoredEvent>('select type, attempt_id, occurred_at, data from call_events where attempt_id = $1 order by seq', [attemptId]);
   return rows;
 }
 
@@ -193,7 +195,7 @@ beforeAll(async () => {
   apiUrl = `http://127.0.0.1:${apiPort}`;
   agentUrl = `http://127.0.0.1:${agentPort}`;
   tap = await startWebhookTap(`${apiUrl}/livekit/webhook`);
-  stack = await startLiveKitStack({ webhookUrl: tap.url });
+  stack = await startPrivateLiveKitStack({ webhookUrl: tap.url });
   rooms = new RoomServiceClient(stack.url, stack.apiKey, stack.apiSecret);
   phones = await startSwitchboard({ logDir: stack.logs.dir });
   providers = await startProviderDoubles({
@@ -248,7 +250,7 @@ beforeAll(async () => {
         OUTDIAL_SIP_TRUNK_NUMBERS: CALLER_ID,
         OUTDIAL_SIP_TRUNK_TRANSPORT: 'udp',
         // A job process started cold (tsx, Silero) on this busy machine can take a while to join.
-        OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS: '40',
+        OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS: '90',
       },
       dir,
     ),
@@ -267,6 +269,9 @@ beforeAll(async () => {
         OUTDIAL_AGENT_MAX_CALLS: '8',
         // Warm job processes for every call in flight (2 one-way + 3 two-way).
         OUTDIAL_AGENT_IDLE_PROCESSES: '5',
+        // The framework's 10 s for a job process to start is short when the whole system shares
+        // 2 cores: past it the process is killed and restarted, and the call waits on.
+        OUTDIAL_AGENT_PROCESS_START_TIMEOUT_SECONDS: '60',
       },
       dir,
     ),
@@ -298,7 +303,7 @@ beforeAll(async () => {
       }
       return true;
     },
-    { timeoutMs: 240_000, intervalMs: 1_000, what: 'every batch to complete' },
+    { timeoutMs: 480_000, intervalMs: 1_000, what: 'every batch to complete' },
   );
 }, 15 * 60_000);
 
@@ -396,11 +401,11 @@ describe('outdial on the real LiveKit stack', () => {
     const types = events.map((e) => e.type);
     expect(types).not.toContain('call.user_hangup');
     expect(types).not.toContain('call.transfer_failed');
-    const transferred = types.indexOf('call.transferred');
-    expect(transferred).toBeGreaterThan(-1);
-    expect(types.indexOf('call.completed')).toBeGreaterThan(transferred);
-    expect(events[transferred]?.data).toEqual({ to: TRANSFER_TO });
+    const transferred = events.find((e) => e.type === 'call.transferred');
     const completed = events.find((e) => e.type === 'call.completed');
+    expect(transferred?.data).toEqual({ to: TRANSFER_TO });
+    // Transferred, then completed, as the agent emitted them (the sinks may store them either way round).
+    expect(transferred!.occurred_at.getTime()).toBeLessThanOrEqual(completed!.occurred_at.getTime());
     expect(completed?.data).toMatchObject({ outcome: 'transferred', reason: 'transferred', transferredTo: TRANSFER_TO, optOut: false });
     expect(completed?.data.transcript).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'callee', text: TRANSFER_ASK })]));
 
@@ -479,7 +484,7 @@ describe('outdial on the real LiveKit stack', () => {
     } finally {
       await queue.close();
     }
-  });
+  }, 180_000);
 
   it('outdial\'s own signed webhooks reached the org\'s endpoint', async () => {
     const attempts = await attemptsOf(runs.oneWay!);
@@ -502,7 +507,7 @@ describe('outdial on the real LiveKit stack', () => {
         const t = await (await fetch(`${agentUrl}/metrics`)).text();
         return /^outdial_turn_latency_seconds_count [1-9]/m.test(t) ? t : null;
       },
-      { timeoutMs: 10_000, intervalMs: 500, what: 'turn latency on the agent\'s /metrics' },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'turn latency on the agent\'s /metrics' },
     );
     expect(text).toMatch(/^outdial_amd_decision_seconds_count\{result="human"\} [3-9]$/m);
     expect(text).toMatch(/^outdial_amd_decision_seconds_count\{result="machine"\} 1$/m);
