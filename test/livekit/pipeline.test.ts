@@ -98,6 +98,7 @@ const ONE_WAY_PHONES = ['human', 'voicemail', 'hangup', 'busy', 'decline', 'not_
 function llmReply(req: Parameters<typeof lastUserText>[0]): ChatReply {
   const tool = lastToolResultName(req);
   if (tool === 'end_call' || tool === 'opt_out') return { text: 'Thank you. Goodbye.' };
+  // A transfer ends the session; were a reply still asked for, the callee is gone: say nothing.
   if (tool === 'transfer_call') return { text: '' };
   if (tool === 'record_outcome') return { toolCalls: [{ name: 'end_call', arguments: { calleeWords: 'Tuesday at three works' } }] };
   const said = lastUserText(req).toLowerCase();
