@@ -11,6 +11,7 @@ import * as silero from '@livekit/agents-plugin-silero';
 import type { Registry } from 'prom-client';
 import { loadAgentConfig } from '../core/agent-config.js';
 import { loadConfig, requireConfig, type Config } from '../core/config.js';
+import { processPool } from './process-pool.js';
 import { livekitCheck, onShutdown, redisCheck, startRoleHttp } from '../core/health.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { outdialMetrics } from '../core/metrics-catalog.js';
@@ -59,7 +60,7 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
       apiSecret: c.LIVEKIT_API_SECRET,
       production: true,
       ...callCapacity(agentConfig.OUTDIAL_AGENT_MAX_CALLS),
-      ...(agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES === undefined ? {} : { numIdleProcesses: agentConfig.OUTDIAL_AGENT_IDLE_PROCESSES }),
+      ...processPool(agentConfig),
       // The framework's own health server is unused (the role serves /healthz itself) but always
       // started, on 8081 when given 0: a free loopback port keeps it out of the role's way.
       host: '127.0.0.1',

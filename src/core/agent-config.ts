@@ -30,6 +30,12 @@ export const agentConfigSchema = z.object({
    * min(CPU count, 4). A call beyond them waits for a cold process start before it is dialled.
    */
   OUTDIAL_AGENT_IDLE_PROCESSES: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(200).optional()),
+  /**
+   * How long a job process may take to start (load the code and Silero) before the framework
+   * kills it and starts another; unset: the framework's 10 s. On a host short of CPU every start
+   * can take longer, and then no process ever becomes ready and calls wait for an agent in vain.
+   */
+  OUTDIAL_AGENT_PROCESS_START_TIMEOUT_SECONDS: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(1).max(600).optional()),
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;

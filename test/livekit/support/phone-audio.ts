@@ -25,7 +25,7 @@ export const PHONE_AUDIO = {
    * the STT double's script; the phone only has to speak when a person would.
    */
   talker: { say: 'Hello? Who is this?', answer: 'Yes, that works for me.', leadS: 0.4, firstAnswerAtS: 10, everyS: 6, answerCount: 4, tailS: 40 },
-  /** What the phone sends while it says nothing (the 2 s hang-up phone, the transfer phone). */
+  /** What the phone sends while it says nothing (the 2 s hang-up phone). */
   silence: { tailS: 40 },
 } as const;
 

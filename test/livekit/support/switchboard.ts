@@ -30,7 +30,7 @@ export const PHONES = {
   unavailable: '+12025550107', // 480 Temporarily Unavailable
   /** Rings until the caller CANCELs (200 + 487). */
   no_answer: '+12025550108',
-  /** Answers silently and accepts a REFER: 202, NOTIFY 100, NOTIFY 200, then BYE. */
+  /** Answers, talks like the talker, and accepts a REFER: 202, NOTIFY 100, NOTIFY 200, then BYE. */
   transfer: '+12025550109',
   /** Answers, says "Hello? Who is this?", then answers briefly every few seconds (phone-audio.ts `talker`). */
   talker: '+12025550110',
@@ -62,6 +62,8 @@ export interface Switchboard {
   messages(): Promise<string>;
   /** The SIP start lines ("INVITE sip:…", "SIP/2.0 200 OK") of one call, in order. */
   sipLines(sipCallId: string): Promise<string[]>;
+  /** The whole messages (start line, headers, body) of one call whose start line begins with `start`. */
+  sipMessages(sipCallId: string, start: string): Promise<string[]>;
   /** SIP Call-IDs of the INVITEs that dialled `number`, oldest first. */
   callIdsTo(number: string): Promise<string[]>;
   /** The RTP port the phone put in its SDP answer for this call (null: not answered). */
@@ -168,6 +170,10 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
         .filter((m) => callIdOf(m.text) === sipCallId)
         .map((m) => m.text.split('\n')[0]?.trim() ?? '')
         .filter((l) => /^(SIP\/2\.0 \d{3} |[A-Z]+ sip:)/.test(l)),
+    sipMessages: async (sipCallId, start) =>
+      parseMessageLog(await messages())
+        .filter((m) => callIdOf(m.text) === sipCallId && m.text.startsWith(start))
+        .map((m) => m.text),
     callIdsTo: async (number) =>
       parseMessageLog(await messages())
         .filter((m) => m.direction === 'received' && m.text.startsWith(`INVITE sip:${number}@`))

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 export interface TappedWebhook {
   event: string;
   room: string | null;
-  participant: { identity: string; kind: string | null } | null;
+  /** disconnectReason: as the server names it on participant_left (e.g. "CLIENT_INITIATED"). */
+  participant: { identity: string; kind: string | null; disconnectReason: string | null } | null;
   /** outdial's answer: 200 for a verified event. */
   status: number;
   signed: boolean;
@@ -22,7 +23,7 @@ export interface WebhookTap {
 interface WireEvent {
   event?: string;
   room?: { name?: string };
-  participant?: { identity?: string; kind?: string };
+  participant?: { identity?: string; kind?: string; disconnectReason?: string };
 }
 
 export async function startWebhookTap(target: string): Promise<WebhookTap> {
@@ -43,7 +44,9 @@ export async function startWebhookTap(target: string): Promise<WebhookTap> {
           received.push({
             event: ev.event ?? '',
             room: ev.room?.name ?? null,
-            participant: ev.participant?.identity ? { identity: ev.participant.identity, kind: ev.participant.kind ?? null } : null,
+            participant: ev.participant?.identity
+              ? { identity: ev.participant.identity, kind: ev.participant.kind ?? null, disconnectReason: ev.participant.disconnectReason ?? null }
+              : null,
             status: answer.status,
             signed: typeof auth === 'string' && auth.split('.').length === 3,
           });
