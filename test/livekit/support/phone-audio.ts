@@ -2,7 +2,7 @@
 // sox, which sipp's rtp_stream sends as PCMU RTP. Generated on first use into a cache folder
 // outside the work tree (never committed); the folder's name carries a hash of the recipe, so a
 // changed recipe makes new files instead of reusing stale ones.
-import { spawn } from 'node:child_process';
+import { run } from '../../../scripts/amd-corpus.js';
 import { createHash } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -131,18 +131,3 @@ async function ensure(path: string, make: (out: string) => Promise<void>): Promi
   await rename(tmp, path);
 }
 
-function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout?.on('data', (d: Buffer) => out.push(d));
-    child.stderr?.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolvePromise(Buffer.concat(out));
-      else reject(new Error(`${cmd} exited ${code}: ${Buffer.concat(err).toString().slice(0, 500)}`));
-    });
-    if (input && child.stdin) child.stdin.end(input);
-  });
-}
