@@ -41,8 +41,8 @@ export const runLiveKitDemo: DemoLauncher = async (opts) => {
   const out = opts.out ?? process.stdout;
   let interrupted = false;
   const onSignal = (): void => {
-    // A second Ctrl-C while stopping: give up waiting (the terminal sent the children theirs too).
-    if (interrupted) process.exit(130);
+    // Once: a second Ctrl-C changes nothing, and a demo stopped half-way would leave processes behind.
+    if (!interrupted) process.stderr.write('stopping: calls in flight finish, then the agent, phones, stack and demo database go\n');
     interrupted = true;
   };
   const check = (): void => {

@@ -133,11 +133,12 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     cleanups.push(() => rt.close());
     await migrateToLatest(rt.db);
 
+    // Started before the roles so it stops after them: the calls they drain still have their agent.
+    if (opts.telephony) cleanups.push(await opts.telephony.start(config));
     const port = opts.port ?? ((await portFree(config.PORT)) ? config.PORT : await freePort());
     const roles = await startRoles(rt, ['sinks', 'dialer', 'scheduler', 'api'], { port });
     cleanups.push(() => roles.close());
     const apiUrl = roles.apiUrl!;
-    if (opts.telephony) cleanups.push(await opts.telephony.start(config));
 
     const secret = newWebhookSecret();
     const receiver = await startWebhookReceiver(secret);
