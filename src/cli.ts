@@ -1,13 +1,14 @@
 // `outdial <command>`: maps commands to role entry points and client commands. Each role's
 // start function receives its dependencies explicitly (src/core/runtime.ts); this file and
 // src/roles.ts are the only places that know every role.
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, requireConfig } from './core/config.js';
 import { createDb } from './core/db/client.js';
 import { migrateToLatest } from './core/db/migrate.js';
 import { onShutdown } from './core/health.js';
 import { createLogger } from './core/logger.js';
 import { createRuntime } from './core/runtime.js';
+import type { DemoLauncher } from './demo/run.js';
 import { reencryptWebhookSecrets } from './core/secret-rotation.js';
 import { decryptionKeys } from './core/secrets.js';
 import { registerClientCommands } from './producers/client/index.js';
@@ -116,17 +117,23 @@ program
 
 program
   .command('demo')
-  .description('run a whole demo campaign on the Sim telephony adapter')
-  .option('--contacts <n>', 'generate n contacts per batch instead of examples/contacts.csv', positiveInt)
+  .description('run a whole demo campaign on the Sim telephony adapter, or with real calls through a local LiveKit stack')
+  .addOption(
+    new Option('--telephony <adapter>', 'sim: in-process calls; livekit: real calls through livekit-server, livekit-sip and sipp phones (run `npm run livekit:install` once)')
+      .choices(['sim', 'livekit'])
+      .default('sim'),
+  )
+  .option('--contacts <n>', 'generate n contacts per batch instead of examples/contacts.csv (livekit: 12 by default)', positiveInt)
   .option('--until-done', 'exit 0 once every contact is finished or waiting, printing a JSON summary last')
   .option('--seed <n>', 'seed of the Sim adapter and generated contacts', positiveInt)
-  .option('--time-scale <x>', 'factor on simulated call durations (1 = realistic)', nonNegative)
+  .option('--time-scale <x>', 'factor on simulated call durations (1 = realistic; Sim only)', nonNegative)
   .option('--port <port>', 'API port (default PORT, or a free one)', positiveInt)
   .option('--timeout <seconds>', 'with --until-done, give up after this long', positiveInt, 600)
   .action(
-    async (o: { contacts?: number; untilDone?: boolean; seed?: number; timeScale?: number; port?: number; timeout: number }) => {
+    async (o: { telephony: 'sim' | 'livekit'; contacts?: number; untilDone?: boolean; seed?: number; timeScale?: number; port?: number; timeout: number }) => {
       const { runDemoCommand } = await import('./demo/run.js');
-      process.exitCode = await runDemoCommand({
+      const run = o.telephony === 'livekit' ? await liveKitDemoLauncher() : runDemoCommand;
+      process.exitCode = await run({
         ...(o.contacts === undefined ? {} : { contacts: o.contacts }),
         ...(o.seed === undefined ? {} : { seed: o.seed }),
         ...(o.timeScale === undefined ? {} : { timeScale: o.timeScale }),
@@ -136,6 +143,22 @@ program
       });
     },
   );
+
+/**
+ * The real-stack demo lives with the stack's scripts (it runs the project's sipp phones and
+ * provider doubles), so it is there only in a checkout of the repository, run through tsx.
+ */
+async function liveKitDemoLauncher(): Promise<DemoLauncher> {
+  const launcher = new URL('../scripts/livekit-stack/demo.ts', import.meta.url);
+  try {
+    const mod = (await import(launcher.href)) as { runLiveKitDemo: DemoLauncher };
+    return mod.runLiveKitDemo;
+  } catch (err) {
+    throw new Error(
+      `--telephony livekit runs from a checkout of the repository (npm run demo -- --telephony livekit): ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
 
 program
   .command('amd')

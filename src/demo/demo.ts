@@ -2,12 +2,15 @@
 // public API: a demo org, a one-way and a two-way campaign with a batch each, a DNC entry, a
 // signature-verifying webhook receiver, then the pipeline runs until every contact is finished
 // or waiting (for a retry or for its calling window). The end-to-end test drives the same code.
+// `--telephony livekit` runs the same code with real calls: scripts/livekit-stack/demo.ts starts
+// the stack and passes a DemoTelephony in place of the Sim.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { campaignInputSchema } from '../core/campaign.js';
+import { pino } from 'pino';
+import { campaignInputSchema, type CampaignConfig, type Schedule } from '../core/campaign.js';
 import { loadConfig, type Config } from '../core/config.js';
 import { migrateToLatest } from '../core/db/migrate.js';
 import { createLogger } from '../core/logger.js';
@@ -33,6 +36,22 @@ export interface DemoOptions {
   batchLimit?: number;
   env?: Record<string, string | undefined>;
   logLevel?: string;
+  /** Real telephony in place of the Sim; unset: the Sim. */
+  telephony?: DemoTelephony;
+}
+
+/** What a real telephony stack changes in the demo (the stack itself is started by its launcher). */
+export interface DemoTelephony {
+  /** Settings on top of the demo's own: OUTDIAL_TELEPHONY, LIVEKIT_*, OUTDIAL_SIP_TRUNK_*, … */
+  env: Record<string, string>;
+  /** Fits an example campaign to the stack (e.g. no recording where there is no egress). */
+  campaign(campaign: CampaignConfig): CampaignConfig;
+  /** Batch i's contacts, with numbers that reach the stack's phones. */
+  contactsCsv(schedule: Schedule, batchIndex: number, at: Date): string;
+  /** Starts what calls need beyond the roles (the agent worker) once the demo's settings are known; resolves with its stop. */
+  start(config: Config): Promise<() => Promise<void>>;
+  /** The roles' log (at info) goes to this file instead of the terminal, next to the stack's logs. */
+  logFile: string;
 }
 
 export interface ImportReport {
@@ -106,12 +125,16 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       OUTDIAL_WEBHOOK_ALLOW_PRIVATE: 'true', // the demo's receiver is on loopback
       OUTDIAL_SIM_SEED: String(opts.seed ?? 7),
       OUTDIAL_SIM_TIME_SCALE: String(opts.timeScale ?? 0.25),
-      LOG_LEVEL: opts.logLevel ?? 'warn',
+      LOG_LEVEL: opts.logLevel ?? (opts.telephony ? 'info' : 'warn'),
+      ...opts.telephony?.env,
     });
-    const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL, name: 'demo' }) });
+    const destination = opts.telephony ? pino.destination({ dest: opts.telephony.logFile, sync: true }) : undefined;
+    const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL, name: 'demo', ...(destination ? { destination } : {}) }) });
     cleanups.push(() => rt.close());
     await migrateToLatest(rt.db);
 
+    // Started before the roles so it stops after them: the calls they drain still have their agent.
+    if (opts.telephony) cleanups.push(await opts.telephony.start(config));
     const port = opts.port ?? ((await portFree(config.PORT)) ? config.PORT : await freePort());
     const roles = await startRoles(rt, ['sinks', 'dialer', 'scheduler', 'api'], { port });
     cleanups.push(() => roles.close());
@@ -159,11 +182,13 @@ async function populate(admin: ApiClient, hookUrl: string, secret: string, opts:
   const campaigns = [readCampaign('campaign-one-way.json'), readCampaign('campaign-two-way.json')];
   const batchIds: string[] = [];
   const imports: ImportReport[] = [];
-  for (const [i, campaign] of campaigns.entries()) {
+  for (const [i, example] of campaigns.entries()) {
+    const campaign = opts.telephony?.campaign(example) ?? example;
     if (opts.contacts !== undefined) campaign.schedule.weekly.sun ??= [['10:00', '18:00']];
     const created = await api.request<{ id: string }>('POST', '/v1/campaigns', campaign);
-    const csv =
-      opts.contacts === undefined
+    const csv = opts.telephony
+      ? opts.telephony.contactsCsv(campaign.schedule, i, new Date())
+      : opts.contacts === undefined
         ? readFileSync(join(examplesDir, 'contacts.csv'), 'utf8')
         : generateContactsCsv(opts.contacts, campaign.schedule, new Date(), { seed: (opts.seed ?? 7) + i }).csv;
     const query = new URLSearchParams({ name: `${campaign.name} batch`, maxConcurrency: String(opts.batchLimit ?? 10) });

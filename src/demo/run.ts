@@ -54,18 +54,31 @@ export function settled(s: Snapshot): boolean {
   return s.done && s.webhooks.pending === 0 && s.webhooks.failed === 0;
 }
 
+/** `outdial demo` on other telephony (scripts/livekit-stack/demo.ts): starts its stack, then runs runDemoCommand. */
+export type DemoLauncher = (opts: DemoRunOptions) => Promise<number>;
+
 export async function runDemoCommand(opts: DemoRunOptions): Promise<number> {
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  // Listening from the start: Ctrl-C while the demo starts still stops what it started.
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await runUntilStopped(opts, () => stop);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function runUntilStopped(opts: DemoRunOptions, stopped: () => boolean): Promise<number> {
   const out = opts.out ?? process.stdout;
   const tty = out.isTTY && !opts.untilDone;
   const demo = await startDemo(opts);
   const peaks = { org: 0, batch: demo.batchIds.map(() => 0) };
   let last: Snapshot = await demo.snapshot();
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
   let lastPrint = 0;
   try {
@@ -74,7 +87,7 @@ export async function runDemoCommand(opts: DemoRunOptions): Promise<number> {
         demo.imports.map((r, i) => `batch ${i + 1}: accepted ${r.accepted}, rejected ${r.rejected}, duplicates ${r.duplicates}, suppressed ${r.suppressed}`).join('\n') +
         '\n',
     );
-    while (!stop) {
+    while (!stopped()) {
       last = await demo.snapshot();
       peaks.org = Math.max(peaks.org, last.orgActive);
       last.batches.forEach((b, i) => (peaks.batch[i] = Math.max(peaks.batch[i] ?? 0, b.active)));
@@ -94,8 +107,6 @@ export async function runDemoCommand(opts: DemoRunOptions): Promise<number> {
     out.write(`${JSON.stringify(summary)}\n`);
     return !opts.untilDone || settled(last) ? 0 : 1;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     await demo.close();
   }
 }

@@ -21,13 +21,22 @@ export interface OutdialProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function spawnOutdial(name: string, args: string[], env: Record<string, string>, logDir: string): OutdialProcess {
+export interface SpawnOptions {
+  /**
+   * Run it in a process group of its own, and stop the whole group: what it forked (the agent's
+   * job and inference processes) is stopped even when it exits without stopping them.
+   */
+  processGroup?: boolean;
+}
+
+export function spawnOutdial(name: string, args: string[], env: Record<string, string>, logDir: string, opts: SpawnOptions = {}): OutdialProcess {
   const logPath = join(logDir, `${name}.log`);
   const out = openSync(logPath, 'a');
   const child = spawn(process.execPath, [join(root, 'bin', 'outdial.js'), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', out, out],
+    detached: opts.processGroup ?? false,
   });
   closeSync(out);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -47,16 +56,26 @@ export function spawnOutdial(name: string, args: string[], env: Record<string, s
       });
     },
     async stop(graceMs = 20_000) {
+      let code = child.exitCode;
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        const code = await exited;
+        code = await exited;
         clearTimeout(timer);
-        return code;
       }
-      return child.exitCode;
+      if (opts.processGroup && child.pid !== undefined) killGroup(child.pid);
+      return code;
     },
   };
+}
+
+/** SIGKILL to every process left in the group; none left is the usual case. */
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
 }
 
 export function freeTcpPort(): Promise<number> {

@@ -52,6 +52,8 @@ export interface SwitchboardOptions {
   capMs?: number;
   /** Capture the RTP reaching the phones with tcpdump (default true); bench:calls leaves it off. */
   capture?: boolean;
+  /** More numbers that reach a phone besides its PHONES number (a demo calls each behaviour many times). */
+  extraNumbers?: Partial<Record<PhoneName, readonly string[]>>;
 }
 
 export interface Switchboard {
@@ -88,13 +90,16 @@ const ROUTE_VARS: Record<PhoneName, string> = {
   talker: 'to_talker',
 };
 
-async function writeScenario(logDir: string, capMs: number): Promise<string> {
+async function writeScenario(logDir: string, capMs: number, extra: SwitchboardOptions['extraNumbers'] = {}): Promise<string> {
   const audio = (await phoneAudioFiles()).files;
   const routes = (Object.keys(PHONES) as PhoneName[])
     .map((name) => {
       // The user part, anchored at both ends: +12025550101 must not also match …01011.
-      const user = PHONES[name].replace('+', '\\+');
-      return `      <ereg regexp="^INVITE sip:${user}@" search_in="msg" check_it="false" assign_to="${ROUTE_VARS[name]}"/>`;
+      const users = [PHONES[name], ...(extra[name] ?? [])].map((n) => {
+        if (!/^\+\d+$/.test(n)) throw new Error(`switchboard: ${n} is not an E.164 number`);
+        return n.replace('+', '\\+');
+      });
+      return `      <ereg regexp="^INVITE sip:(${users.join('|')})@" search_in="msg" check_it="false" assign_to="${ROUTE_VARS[name]}"/>`;
     })
     .join('\n');
   const fill: Record<string, string> = {
@@ -116,7 +121,7 @@ async function writeScenario(logDir: string, capMs: number): Promise<string> {
 }
 
 export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switchboard> {
-  const scenario = await writeScenario(opts.logDir, opts.capMs ?? 40_000);
+  const scenario = await writeScenario(opts.logDir, opts.capMs ?? 40_000, opts.extraNumbers);
   const port = await freeUdpPort();
   // sipp gives each call's rtp_stream its own port counting up from -mp; the capture watches a
   // window above it wide enough for every call a test run makes.
