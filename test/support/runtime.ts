@@ -5,6 +5,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { createRuntime, type Runtime } from '../../src/core/runtime.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { dropPrefix, testPrefix, TEST_REDIS_URL } from './redis.js';
+import { withTimeout } from '../../src/core/timeout.js';
 
 /** Deterministic, and strong enough for the secrets policy (src/core/secret-policy.ts). */
 export const TEST_ADMIN_TOKEN = createHash('sha256').update('outdial test admin token').digest('base64url');
@@ -29,8 +30,9 @@ export async function createTestRuntime(label: string, env: Record<string, strin
   // The runtime gets its own pool on the test database; the helper's pool is closed by drop().
   const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL }) });
   // Redis-backed guards (rate limits, failed-auth counts, import slots) let requests through while
-  // their connection is still starting; a test of those guards must not race the connect.
-  await rt.redis.ping();
+  // their connection is still starting; a test of those guards must not race the connect. Bounded:
+  // some tests point the runtime at a Redis that is down on purpose.
+  await withTimeout(rt.redis.ping(), 5_000, 'test redis ping').catch(() => undefined);
   return Object.assign(rt, {
     testDb,
     async teardown() {
