@@ -23,7 +23,9 @@ import { TEST_ADMIN_TOKEN } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { freeTcpPort, spawnOutdial, type OutdialProcess } from './support/outdial-processes.js';
-import { PHONES, REJECTIONS, startSwitchboard, type PhoneName, type Switchboard } from './support/switchboard.js';
+import { phoneAudioFiles } from './support/phone-audio.js';
+import { speechPackets } from './support/rtp-capture.js';
+import { MID_MESSAGE_HANGUP_MS, PHONES, REJECTIONS, startSwitchboard, type PhoneName, type Switchboard } from './support/switchboard.js';
 import { startPrivateLiveKitStack } from './support/private-stack.js';
 import { startWebhookTap, type WebhookTap } from './support/webhook-tap.js';
 
@@ -92,7 +94,10 @@ const transferCampaign = {
 };
 
 /** The phones the one-way batch dials: one contact per behaviour. */
-const ONE_WAY_PHONES = ['human', 'voicemail', 'hangup', 'busy', 'decline', 'not_found', 'unavailable', 'no_answer'] as const satisfies readonly PhoneName[];
+const ONE_WAY_PHONES = ['human', 'voicemail', 'hangup', 'busy', 'decline', 'not_found', 'unavailable', 'no_answer', 'hangup_mid_message'] as const satisfies readonly PhoneName[];
+
+/** RTP stamps on loopback against sipp's log banners: jitter allowed, never more. */
+const WIRE_TOLERANCE_MS = 100;
 
 /** What the LLM double answers: the tool the callee's words call for, then goodbye. */
 function llmReply(req: Parameters<typeof lastUserText>[0]): ChatReply {
@@ -358,6 +363,14 @@ describe('outdial on the real LiveKit stack', () => {
     expect(providers.cartesia.spoken.map((s) => s.text)).toContain(VOICEMAIL_MESSAGE.replace('{{first_name}}', 'Caller1'));
     const [sipCallId] = await phones.callIdsTo(PHONES.voicemail);
     expect(await phones.speechPacketsReceived(sipCallId ?? '')).toBeGreaterThan(100);
+    // On the wire: the first packet with speech energy that reached the machine came after the
+    // beep had played out. The phone's audio starts when it gets the ACK, so the beep's offset in
+    // voicemail.wav counts from there.
+    const { voicemailBeepEndMs } = await phoneAudioFiles();
+    const audioStartedAt = await phones.ackReceivedAtMs(sipCallId ?? '');
+    const [firstSpeech] = speechPackets(await phones.rtpReceived(sipCallId ?? ''));
+    expect(audioStartedAt).not.toBeNull();
+    expect(firstSpeech!.capturedAtMs - audioStartedAt!).toBeGreaterThanOrEqual(voicemailBeepEndMs - WIRE_TOLERANCE_MS);
   });
 
   it('the phone that hangs up after 2 s: user_hangup', async () => {
@@ -366,6 +379,38 @@ describe('outdial on the real LiveKit stack', () => {
     expect(events.map((e) => e.type)).toContain('call.user_hangup');
     expect(events.find((e) => e.type === 'call.completed')?.data).toMatchObject({ reason: 'user_hangup' });
     expect(attempt.status).toBe('finished');
+  });
+
+  it('the phone that hangs up mid-message: user_hangup after the message had started, never delivered', async () => {
+    const attempts = byPhone(await attemptsOf(runs.oneWay!));
+    const attempt = attempts.hangup_mid_message!;
+    // A hang-up on the one-way message: the attempt is done (policy.ts: outcome completed), but
+    // the message is not delivered and the reason says who ended the call.
+    expect(attempt).toMatchObject({ status: 'finished', outcome: 'completed', amd: { result: 'human' } });
+    const events = await eventsOf(attempt.id);
+    const types = events.map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['call.answered', 'call.amd_result', 'call.user_hangup', 'call.completed']));
+    expect(types).not.toContain('call.notification_delivered');
+    expect(events.find((e) => e.type === 'call.user_hangup')?.data).toMatchObject({ reason: 'user_hangup', amd: { result: 'human' } });
+    expect(events.find((e) => e.type === 'call.completed')?.data).toMatchObject({ outcome: 'completed', reason: 'user_hangup' });
+    expect(providers.cartesia.spoken.map((s) => s.text)).toContain(ONE_WAY_MESSAGE.replace('{{first_name}}', 'Caller8'));
+
+    // On the wire: the phone sent the BYE, on time, after the message had started reaching it
+    // (half a second of speech at least) and before it could have played out: the same message
+    // took longer than that at the human phone, which heard all of it.
+    const [sipCallId] = await phones.callIdsTo(PHONES.hangup_mid_message);
+    const lines = await phones.sipLines(sipCallId ?? '');
+    expect(lines.slice(lines.findIndex((l) => l.startsWith('BYE sip:')))).toEqual([expect.stringMatching(/^BYE sip:/), 'SIP/2.0 200 OK']);
+    expect((await phones.sipMessages(sipCallId ?? '', 'BYE sip:'))[0]).toMatch(/^From:.*SIPpTag01/m);
+    const audioStartedAt = (await phones.ackReceivedAtMs(sipCallId ?? ''))!;
+    const byeAt = (await phones.byeAtMs(sipCallId ?? ''))!;
+    expect(byeAt - audioStartedAt).toBeGreaterThanOrEqual(MID_MESSAGE_HANGUP_MS - WIRE_TOLERANCE_MS);
+    const heard = speechPackets(await phones.rtpReceived(sipCallId ?? '')).filter((p) => p.capturedAtMs < byeAt);
+    expect(heard.length).toBeGreaterThanOrEqual(25);
+    const [humanCallId] = await phones.callIdsTo(PHONES.human);
+    const wholeMessage = speechPackets(await phones.rtpReceived(humanCallId ?? ''));
+    const wholeMessageMs = wholeMessage.at(-1)!.capturedAtMs - wholeMessage[0]!.capturedAtMs;
+    expect(byeAt - heard[0]!.capturedAtMs).toBeLessThan(wholeMessageMs - 1_000);
   });
 
   it('two-way: "yes, Tuesday at three works" → record_outcome stored, then end_call', async () => {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 export const PHONE_AUDIO = {
   /** A person picking up: a short question, then listening (silence) for the rest of the call. */
   hello: { say: 'Hello? Who is this?', leadS: 0.4, tailS: 40 },
+  /** A person who only says "Hello?" before listening: AMD hears a short greeting and decides human soon. */
+  short_hello: { say: 'Hello?', leadS: 0.4, tailS: 40 },
   /** An answering machine: a greeting, the beep, then recording (silence). */
   voicemail: {
     say: "Hi, you've reached Alex Morgan. I can't take your call right now. Please leave your name, number and a short message after the tone, and I will call you back.",
@@ -45,6 +47,8 @@ export interface PhoneAudio {
   files: Record<PhoneAudioName, string>;
   /** Where the voicemail beep starts in voicemail.wav (ms from the first sample). */
   voicemailBeepAtMs: number;
+  /** Where it ends: the machine records from here on. */
+  voicemailBeepEndMs: number;
 }
 
 /** Paths of every phone's WAV file, generating missing ones. */
@@ -53,18 +57,21 @@ export async function phoneAudioFiles(): Promise<PhoneAudio> {
   await mkdir(dir, { recursive: true });
   const files = {
     hello: join(dir, 'hello.wav'),
+    short_hello: join(dir, 'short-hello.wav'),
     voicemail: join(dir, 'voicemail.wav'),
     silence: join(dir, 'silence.wav'),
     talker: join(dir, 'talker.wav'),
   };
   await ensure(files.silence, (out) => sox(['-n', '-r', '8000', '-c', '1', ...MULAW_OUT, out, 'trim', '0', String(PHONE_AUDIO.silence.tailS)]));
-  await ensure(files.hello, async (out) => {
-    const { say, leadS, tailS } = PHONE_AUDIO.hello;
-    const speech = `${out}.speech.wav`;
-    await speak(say, speech, 0);
-    await sox([speech, ...MULAW_OUT, out, 'pad', String(leadS), String(tailS)]);
-    await rm(speech);
-  });
+  for (const name of ['hello', 'short_hello'] as const) {
+    await ensure(files[name], async (out) => {
+      const { say, leadS, tailS } = PHONE_AUDIO[name];
+      const speech = `${out}.speech.wav`;
+      await speak(say, speech, 0);
+      await sox([speech, ...MULAW_OUT, out, 'pad', String(leadS), String(tailS)]);
+      await rm(speech);
+    });
+  }
   await ensure(files.talker, async (out) => {
     const { say, answer, leadS, firstAnswerAtS, everyS, answerCount, tailS } = PHONE_AUDIO.talker;
     const hello = `${out}.hello.wav`;
@@ -94,7 +101,7 @@ export async function phoneAudioFiles(): Promise<PhoneAudio> {
   const totalMs = await durationMs(files.voicemail);
   const voicemailBeepAtMs = Math.round(totalMs - (tailS + beep.lengthS) * 1000);
   if (voicemailBeepAtMs <= leadS * 1000) throw new Error('voicemail.wav is shorter than its recipe');
-  return { files, voicemailBeepAtMs };
+  return { files, voicemailBeepAtMs, voicemailBeepEndMs: voicemailBeepAtMs + beep.lengthS * 1000 };
 }
 
 async function durationMs(wav: string): Promise<number> {

@@ -10,6 +10,8 @@ export interface RtpPacket {
   sequence: number;
   timestamp: number;
   ssrc: number;
+  /** When the capture saw the packet, ms since the epoch (the pcap record's stamp). */
+  capturedAtMs: number;
   /** Level of the decoded payload in dBFS (PCMU only; -Infinity otherwise). */
   levelDb: number;
 }
@@ -26,7 +28,7 @@ const LINKTYPE_RAW = 101;
 export function rtpPacketsTo(pcap: Buffer, port: number): RtpPacket[] {
   return udpDatagrams(pcap)
     .filter((d) => d.dstPort === port)
-    .map((d) => parseRtp(d.srcPort, d.dstPort, d.payload))
+    .map((d) => parseRtp(d))
     .filter((p): p is RtpPacket => p !== null);
 }
 
@@ -35,6 +37,7 @@ export function speechPackets(packets: RtpPacket[]): RtpPacket[] {
 }
 
 interface Datagram {
+  capturedAtMs: number;
   srcPort: number;
   dstPort: number;
   payload: Buffer;
@@ -48,11 +51,13 @@ function udpDatagrams(pcap: Buffer): Datagram[] {
   if (!le && pcap.readUInt32BE(0) !== 0xa1b2c3d4 && pcap.readUInt32BE(0) !== 0xa1b23c4d) {
     throw new Error('not a pcap file');
   }
+  const nanoStamps = (le ? magic : pcap.readUInt32BE(0)) === 0xa1b23c4d;
   const u32 = (o: number): number => (le ? pcap.readUInt32LE(o) : pcap.readUInt32BE(o));
   const linkType = u32(20);
   const out: Datagram[] = [];
   // A capture still being written may end in a partial record: stop at the last whole one.
   for (let off = 24; off + 16 <= pcap.length; ) {
+    const capturedAtMs = u32(off) * 1000 + u32(off + 4) / (nanoStamps ? 1e6 : 1e3);
     const inclLen = u32(off + 8);
     const start = off + 16;
     if (start + inclLen > pcap.length) break;
@@ -61,7 +66,7 @@ function udpDatagrams(pcap: Buffer): Datagram[] {
     const ip = ipPayload(frame, linkType);
     if (ip) {
       const d = udpOf(ip);
-      if (d) out.push(d);
+      if (d) out.push({ capturedAtMs, ...d });
     }
   }
   return out;
@@ -74,7 +79,7 @@ function ipPayload(frame: Buffer, linkType: number): Buffer | null {
   throw new Error(`unsupported pcap link type ${linkType}`);
 }
 
-function udpOf(ip: Buffer): Datagram | null {
+function udpOf(ip: Buffer): Omit<Datagram, 'capturedAtMs'> | null {
   if (ip.length < 20 || ip[0]! >> 4 !== 4 || ip[9] !== 17) return null;
   const ihl = (ip[0]! & 0x0f) * 4;
   const udp = ip.subarray(ihl);
@@ -83,7 +88,7 @@ function udpOf(ip: Buffer): Datagram | null {
   return { srcPort: udp.readUInt16BE(0), dstPort: udp.readUInt16BE(2), payload: udp.subarray(8, Math.min(len, udp.length)) };
 }
 
-function parseRtp(srcPort: number, dstPort: number, b: Buffer): RtpPacket | null {
+function parseRtp({ capturedAtMs, srcPort, dstPort, payload: b }: Datagram): RtpPacket | null {
   if (b.length < 12 || b[0]! >> 6 !== 2) return null;
   const csrcCount = b[0]! & 0x0f;
   const hasExtension = (b[0]! & 0x10) !== 0;
@@ -103,6 +108,7 @@ function parseRtp(srcPort: number, dstPort: number, b: Buffer): RtpPacket | null
     sequence: b.readUInt16BE(2),
     timestamp: b.readUInt32BE(4),
     ssrc: b.readUInt32BE(8),
+    capturedAtMs,
     levelDb: payloadType === PCMU && payload.length > 0 ? blockLevelDb(decodePcmu(payload)) : -Infinity,
   };
 }

@@ -34,7 +34,15 @@ export const PHONES = {
   transfer: '+12025550109',
   /** Answers, says "Hello? Who is this?", then answers briefly every few seconds (phone-audio.ts `talker`). */
   talker: '+12025550110',
+  /**
+   * Answers, says "Hello?" (a person: AMD decides quickly), listens, and hangs up (BYE)
+   * MID_MESSAGE_HANGUP_MS after the caller's ACK: while a one-way message is being spoken.
+   */
+  hangup_mid_message: '+12025550111',
 } as const;
+
+/** When the hangup_mid_message phone sends its BYE, counted from the ACK that starts its audio. */
+export const MID_MESSAGE_HANGUP_MS = 4_500;
 
 export type PhoneName = keyof typeof PHONES;
 
@@ -70,10 +78,17 @@ export interface Switchboard {
   callIdsTo(number: string): Promise<string[]>;
   /** The RTP port the phone put in its SDP answer for this call (null: not answered). */
   mediaPort(sipCallId: string): Promise<number | null>;
-  /** RTP packets that arrived at this call's media port so far. */
+  /** RTP packets of this call (from the caller's offered port to the phone's answered one) so far. */
   rtpReceived(sipCallId: string): Promise<RtpPacket[]>;
   /** How many of them carry speech energy (see rtp-capture.ts). */
   speechPacketsReceived(sipCallId: string): Promise<number>;
+  /**
+   * When the phone got the caller's ACK to its 200 OK, ms since the epoch: the moment the scenario
+   * starts the phone's audio, so offsets in its WAV file count from here (null: not answered).
+   */
+  ackReceivedAtMs(sipCallId: string): Promise<number | null>;
+  /** When the phone sent or received the call's BYE, ms since the epoch (null: none yet). */
+  byeAtMs(sipCallId: string): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +103,7 @@ const ROUTE_VARS: Record<PhoneName, string> = {
   no_answer: 'to_no_answer',
   transfer: 'to_transfer',
   talker: 'to_talker',
+  hangup_mid_message: 'to_hangup_mid_message',
 };
 
 async function writeScenario(logDir: string, capMs: number, extra: SwitchboardOptions['extraNumbers'] = {}): Promise<string> {
@@ -108,6 +124,8 @@ async function writeScenario(logDir: string, capMs: number, extra: SwitchboardOp
     '@VOICEMAIL_WAV@': audio.voicemail,
     '@SILENCE_WAV@': audio.silence,
     '@TALKER_WAV@': audio.talker,
+    '@SHORT_HELLO_WAV@': audio.short_hello,
+    '@MID_MESSAGE_HANGUP_MS@': String(MID_MESSAGE_HANGUP_MS),
     '@CAP_MS@': String(capMs),
   };
   let xml = await readFile(scenarioTemplate, 'utf8');
@@ -161,10 +179,20 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
     const port = answer ? /^m=audio (\d+) /m.exec(answer.text)?.[1] : undefined;
     return port ? Number(port) : null;
   };
+  // sipp puts the same media port in every call's answer, so one call's packets are those from
+  // the port the caller offered in its INVITE (livekit-sip sends from where it receives).
+  const callerMediaPort = async (sipCallId: string): Promise<number | null> => {
+    const offer = parseMessageLog(await messages()).find(
+      (m) => m.direction === 'received' && m.text.startsWith('INVITE ') && callIdOf(m.text) === sipCallId,
+    );
+    const port = offer ? /^m=audio (\d+) /m.exec(offer.text)?.[1] : undefined;
+    return port ? Number(port) : null;
+  };
   const rtpReceived = async (sipCallId: string): Promise<RtpPacket[]> => {
     const port = await mediaPort(sipCallId);
-    if (port === null) return [];
-    return rtpPacketsTo(await readFile(pcap).catch(() => Buffer.alloc(0)), port);
+    const from = await callerMediaPort(sipCallId);
+    if (port === null || from === null) return [];
+    return rtpPacketsTo(await readFile(pcap).catch(() => Buffer.alloc(0)), port).filter((p) => p.srcPort === from);
   };
   return {
     address: `127.0.0.1:${port}`,
@@ -187,6 +215,10 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
     mediaPort,
     rtpReceived,
     speechPacketsReceived: async (sipCallId) => speechPackets(await rtpReceived(sipCallId)).length,
+    ackReceivedAtMs: async (sipCallId) =>
+      parseMessageLog(await messages()).find((m) => m.direction === 'received' && m.text.startsWith('ACK ') && callIdOf(m.text) === sipCallId)?.atMs ?? null,
+    byeAtMs: async (sipCallId) =>
+      parseMessageLog(await messages()).find((m) => m.text.startsWith('BYE ') && callIdOf(m.text) === sipCallId)?.atMs ?? null,
     stop: async () => {
       await stopChild(sipp, sippExited);
       if (capture) await stopChild(capture.child, capture.exited);
@@ -195,20 +227,32 @@ export async function startSwitchboard(opts: SwitchboardOptions): Promise<Switch
 }
 
 interface LoggedMessage {
+  /** The banner's time, ms since the epoch. */
+  atMs: number;
   direction: 'sent' | 'received';
   text: string;
 }
 
 /**
- * sipp's message log: a "----- <time>" banner, a "UDP message sent (N bytes):" or
- * "UDP message received [N] bytes :" line, a blank line, then the message.
+ * sipp's message log: a "----- <local date> <time to the µs>" banner, a "UDP message sent (N bytes):"
+ * or "UDP message received [N] bytes :" line, a blank line, then the message.
  */
 function parseMessageLog(log: string): LoggedMessage[] {
   return log
-    .split(/^-{5,}.*$/m)
-    .map((chunk) => /^\s*\S+ message (sent|received)[^\n]*\n\s*\n([\s\S]*)$/.exec(chunk))
+    .split(/^-{5,} (?=\d{4}-)/m)
+    .map((chunk) => /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)\s*\n\s*\S+ message (sent|received)[^\n]*\n\s*\n([\s\S]*)$/.exec(chunk))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ direction: m[1] === 'sent' ? 'sent' : 'received', text: (m[2] ?? '').trim() }));
+    .map((m) => ({
+      atMs: bannerTimeMs(m[1]!, m[2]!),
+      direction: m[3] === 'sent' ? 'sent' : 'received',
+      text: (m[4] ?? '').trim(),
+    }));
+}
+
+/** sipp stamps the banner in local time, as a date-time without a zone reads in JavaScript. */
+function bannerTimeMs(date: string, time: string): number {
+  const [hms, fraction = ''] = time.split('.');
+  return new Date(`${date}T${hms}`).getTime() + Number(`0.${fraction || '0'}`) * 1000;
 }
 
 function callIdOf(message: string): string | null {
