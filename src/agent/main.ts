@@ -83,14 +83,23 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
 }
 
 /**
- * With a call limit, load is the share of it in use, so LiveKit (which hands a job only to a
- * worker whose load is under 1, and prefers the least loaded) fills the worker up to the limit.
+ * livekit-server's agents `target_load` (its default, pkg/agent/config.go DefaultTargetLoad): the
+ * server offers a job only to a worker whose reported load is below it, and drops the job when
+ * none is (no retry; the dialer replaces such a dispatch).
+ */
+export const LIVEKIT_TARGET_LOAD = 0.7;
+
+/**
+ * With a call limit, load is the share of it in use scaled to the server's target load, so the
+ * worker reaches the target (and marks itself full) exactly at the limit. A plain share would be
+ * refused from 70 % of the limit on: the server, not the worker, decides at its target load.
  */
 export function callCapacity(maxCalls: number | undefined): Pick<ServerOptions, 'loadFunc' | 'loadThreshold'> | Record<string, never> {
   if (maxCalls === undefined) return {};
   return {
-    loadFunc: (worker: AgentServer) => Promise.resolve(Math.min(1, worker.activeJobs.length / maxCalls)),
-    loadThreshold: 1,
+    loadFunc: (worker: AgentServer) =>
+      Promise.resolve(LIVEKIT_TARGET_LOAD * Math.min(1, worker.activeJobs.length / maxCalls)),
+    loadThreshold: LIVEKIT_TARGET_LOAD,
   };
 }
 

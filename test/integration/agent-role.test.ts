@@ -96,11 +96,15 @@ describe('the agent worker’s load', () => {
     expect(callCapacity(undefined)).toEqual({});
   });
 
-  it('with OUTDIAL_AGENT_MAX_CALLS, is the share of the limit in use, full at the limit', async () => {
+  it('with OUTDIAL_AGENT_MAX_CALLS, stays under livekit-server’s target load until the limit, and reaches it there', async () => {
     const { loadFunc, loadThreshold } = callCapacity(4) as { loadFunc: (w: unknown) => Promise<number>; loadThreshold: number };
-    expect(loadThreshold).toBe(1);
-    expect(await loadFunc({ activeJobs: [] })).toBe(0);
-    expect(await loadFunc({ activeJobs: [1, 2, 3] })).toBe(0.75);
-    expect(await loadFunc({ activeJobs: [1, 2, 3, 4, 5] })).toBe(1);
+    expect(loadThreshold).toBe(0.7);
+    const load = (active: number) => loadFunc({ activeJobs: Array.from({ length: active }, (_, i) => i) });
+    expect(await load(0)).toBe(0);
+    // The server offers a job while load < 0.7 (agentservice.go JobRequestAffinity): 3 of 4 still takes one.
+    expect(await load(3)).toBeLessThan(0.7);
+    expect(await load(4)).toBeCloseTo(0.7, 10);
+    expect(await load(4)).toBeGreaterThanOrEqual(loadThreshold);
+    expect(await load(5)).toBeCloseTo(0.7, 10);
   });
 });

@@ -10,6 +10,7 @@ import { postgresTrunkStore } from '../../src/dialer/livekit/trunk-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/db.js';
 import { dialNumber, startLiveKitDouble, type LiveKitDouble } from '../support/livekit-double/index.js';
 import { dialRequest, recordingEvents } from './dialer-support.js';
+import { waitFor } from '../support/wait.js';
 
 let lk: LiveKitDouble;
 let t: TestDatabase;
@@ -286,6 +287,29 @@ describe('a failed dial', () => {
       expect(events.rangAt).toBeNull();
       expect(lk.calls('SIP/CreateSIPParticipant').some((r) => r.body.roomName === call.roomName)).toBe(false);
       expect(lk.state.rooms.has(call.roomName)).toBe(false);
+    } finally {
+      lk.setAgentJoins(true);
+    }
+  });
+
+  it('replaces a dispatch that got no job (every worker was full), and dials once the agent joins', async () => {
+    lk.setAgentJoins(false);
+    try {
+      const patient = adapter({ agentJoinTimeoutMs: 10_000, agentJoinPollMs: 50, agentRedispatchMs: 300 });
+      await patient.start();
+      const call = dialRequest(dialNumber('0001'));
+      const dialing = patient.dial(call, recordingEvents());
+      const dispatches = () => lk.calls('AgentDispatchService/CreateDispatch').filter((r) => r.body.room === call.roomName);
+      // The first dispatch is dropped by the server; the fleet frees up before the replacement.
+      await waitFor(() => dispatches().length === 1, { timeoutMs: 5_000, what: 'the first dispatch' });
+      lk.setAgentJoins(true);
+      const result = await dialing;
+      expect(result).toMatchObject({ kind: 'answered' });
+      expect(dispatches()).toHaveLength(2);
+      const deleted = lk.calls('AgentDispatchService/DeleteDispatch').filter((r) => r.body.room === call.roomName);
+      expect(deleted).toHaveLength(1);
+      const agents = [...(lk.state.rooms.get(call.roomName)?.participants.values() ?? [])].filter((p) => p.kind === 'AGENT');
+      expect(agents).toHaveLength(1);
     } finally {
       lk.setAgentJoins(true);
     }

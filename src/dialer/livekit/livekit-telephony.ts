@@ -3,6 +3,7 @@
 // (so nothing lingers or keeps ringing) and is reported as `call.failed`; an answered call as
 // `call.answered`, after which the agent owns the call and reports the rest.
 import {
+  type AgentDispatch,
   AgentDispatchClient,
   EgressClient,
   EncodedFileOutput,
@@ -51,6 +52,8 @@ export interface LiveKitTelephonyOptions {
   agentJoinTimeoutMs?: number;
   /** How often the room is checked for the agent meanwhile (default 200 ms). */
   agentJoinPollMs?: number;
+  /** How long a dispatch may go without a job before it is replaced (default 5 s). */
+  agentRedispatchMs?: number;
 }
 
 /** Seconds a room waits for its first participant beyond the ring time, and after the last one leaves. */
@@ -134,13 +137,11 @@ export class LiveKitTelephony implements Telephony {
         departureTimeout: ROOM_DEPARTURE_TIMEOUT_SECONDS,
       });
       stage = 'dispatch';
-      await this.agents.createDispatch(call.roomName, AGENT_NAME, {
-        metadata: JSON.stringify(agentDispatchMetadata(call)),
-      });
+      const dispatch = await this.dispatchAgent(call);
       // Dial only once the agent is in the room: a callee who answers within a second (or a
       // voicemail greeting starting at once) must be heard from the first word for AMD, and a
       // person must never answer to an empty room.
-      await this.waitForAgent(call.roomName);
+      await this.waitForAgent(call, dispatch.id);
       stage = 'sip';
       // The SDK turns these into Duration({seconds: BigInt(x)}): a fraction would throw a RangeError.
       const ringingTimeout = Math.max(1, Math.round(c.ringTimeoutSeconds));
@@ -165,13 +166,38 @@ export class LiveKitTelephony implements Telephony {
     }
   }
 
-  private async waitForAgent(roomName: string): Promise<void> {
+  private dispatchAgent(call: DialRequest): Promise<AgentDispatch> {
+    return this.agents.createDispatch(call.roomName, AGENT_NAME, {
+      metadata: JSON.stringify(agentDispatchMetadata(call)),
+    });
+  }
+
+  /**
+   * Polls the room until the agent is in it. livekit-server hands a dispatch's job to a worker
+   * under its target load once, when the dispatch is created; with every worker full at that
+   * moment it drops the job ("no servers available") and never tries again, leaving a dispatch
+   * with no job. Such a dispatch is replaced every `agentRedispatchMs`, so a fleet that is full
+   * for a moment delays the call instead of failing it. (Deleting a dispatch terminates any job it
+   * got meanwhile, so the room never holds two agents.)
+   */
+  private async waitForAgent(call: DialRequest, dispatchId: string): Promise<void> {
     const timeoutMs = this.opts.agentJoinTimeoutMs ?? 15_000;
+    const redispatchMs = this.opts.agentRedispatchMs ?? 5_000;
     const deadline = Date.now() + timeoutMs;
+    let checkAt = Date.now() + redispatchMs;
     for (;;) {
-      const participants = await this.rooms.listParticipants(roomName);
+      const participants = await this.rooms.listParticipants(call.roomName);
       if (participants.some((p) => Number(p.kind) === AGENT_KIND)) return;
       if (Date.now() >= deadline) throw new AgentNotJoinedError(`the agent did not join the room within ${timeoutMs / 1000} s`);
+      if (Date.now() >= checkAt) {
+        const current = await this.agents.getDispatch(dispatchId, call.roomName);
+        if ((current?.state?.jobs.length ?? 0) === 0) {
+          if (current) await this.agents.deleteDispatch(dispatchId, call.roomName);
+          dispatchId = (await this.dispatchAgent(call)).id;
+          this.opts.log.info({ attemptId: call.attemptId, roomName: call.roomName }, 'dialer.agent_redispatched');
+        }
+        checkAt = Date.now() + redispatchMs;
+      }
       await new Promise((r) => setTimeout(r, this.opts.agentJoinPollMs ?? 200));
     }
   }

@@ -13,15 +13,32 @@ export function createDispatch(
   if (str(body, 'agentName') === '' || room === '') {
     throw new TwirpFault('invalid_argument', 'agentName and room are required');
   }
-  const dispatch = { ...body, id: nextId('AD'), room, state: { createdAt: String(Date.now() * 1e6) } };
-  state.dispatches.set(dispatch.id, dispatch);
-  // A registered worker takes the job and its agent joins the room as `agent-<job id>`, kind
-  // AGENT (livekit-server v1.13.5); the double has it there at once.
+  const id = nextId('AD');
+  // A registered worker under livekit-server's target load takes the job and its agent joins the
+  // room as `agent-<job id>`, kind AGENT (v1.13.5); the double has it there at once. With no such
+  // worker the real server drops the job request ("no servers available") and never retries: the
+  // dispatch stays, with no job in its state. `setAgentJoins(false)` is that fleet-full moment.
   const record = state.rooms.get(room);
+  const jobs: JsonObject[] = [];
   if (agentJoins && record) {
-    const identity = `agent-${nextId('AJ')}`;
+    const jobId = nextId('AJ');
+    const identity = `agent-${jobId}`;
     record.participants.set(identity, { sid: nextId('PA'), identity, kind: 'AGENT', state: 'ACTIVE', isPublisher: false });
+    jobs.push({ id: jobId, dispatchId: id, room: { name: room }, agentName: body.agentName ?? '', state: { status: 'JS_RUNNING', participantIdentity: identity } });
   }
+  const dispatch = { ...body, id, room, state: { jobs, createdAt: String(Date.now() * 1e6) } };
+  state.dispatches.set(id, dispatch);
+  return dispatch;
+}
+
+/** Removes the dispatch; its jobs are terminated, so their agents leave the room (pkg/rtc/room.go). */
+export function deleteDispatch(state: DoubleState, body: JsonObject): JsonObject {
+  const dispatch = state.dispatches.get(str(body, 'dispatchId'));
+  if (!dispatch || dispatch.room !== str(body, 'room')) throw new TwirpFault('not_found', 'dispatch ID not found');
+  state.dispatches.delete(dispatch.id);
+  const record = state.rooms.get(dispatch.room);
+  const jobs = (dispatch.state as { jobs: { state: { participantIdentity: string } }[] }).jobs;
+  for (const job of jobs) record?.participants.delete(job.state.participantIdentity);
   return dispatch;
 }
 

@@ -16,6 +16,7 @@ export type MethodKey =
   | 'SIP/TransferSIPParticipant'
   | 'AgentDispatchService/CreateDispatch'
   | 'AgentDispatchService/ListDispatch'
+  | 'AgentDispatchService/DeleteDispatch'
   | 'Egress/StartRoomCompositeEgress'
   | 'Egress/StopEgress';
 
@@ -63,6 +64,7 @@ export const methodRequirements: Readonly<Record<MethodKey, Requirement>> = {
   'SIP/TransferSIPParticipant': all(sip('call'), roomAdmin('roomName')),
   'AgentDispatchService/CreateDispatch': roomAdmin('room'),
   'AgentDispatchService/ListDispatch': roomAdmin('room'),
+  'AgentDispatchService/DeleteDispatch': roomAdmin('room'),
   'Egress/StartRoomCompositeEgress': video('roomRecord'),
   'Egress/StopEgress': video('roomRecord'),
 };

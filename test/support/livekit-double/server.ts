@@ -89,6 +89,7 @@ export async function startLiveKitDouble(options: LiveKitDoubleOptions = {}): Pr
     'SIP/TransferSIPParticipant': (b) => sip.transferSipParticipant(state, b),
     'AgentDispatchService/CreateDispatch': (b) => agentsEgress.createDispatch(state, b, nextId, agentJoins),
     'AgentDispatchService/ListDispatch': (b) => agentsEgress.listDispatch(state, b),
+    'AgentDispatchService/DeleteDispatch': (b) => agentsEgress.deleteDispatch(state, b),
     'Egress/StartRoomCompositeEgress': (b) => agentsEgress.startRoomCompositeEgress(state, b, nextId),
     'Egress/StopEgress': (b) => agentsEgress.stopEgress(state, b),
   };
