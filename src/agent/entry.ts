@@ -25,6 +25,13 @@ import { calleeTransfer } from './transfer-livekit.js';
 /** How long a finished call waits for its session to close and its last metrics to reach Redis. */
 const SESSION_CLOSE_MS = 5_000;
 
+/**
+ * After a transfer livekit-sip ends the callee's leg itself once the far end has hung up on the
+ * transferor (CLIENT_INITIATED); deleting the room first would cut it (ROOM_DELETED) and race the
+ * phone's BYE. The room is kept that long at most.
+ */
+const TRANSFER_HANDOFF_MS = 5_000;
+
 /** The SIP participant's identity, as the dialer names it. */
 export const CALLEE_IDENTITY = 'callee';
 
@@ -63,6 +70,7 @@ async function runAnsweredCall(
   vad: VAD | undefined,
 ): Promise<void> {
   const agentConfig = loadAgentConfig();
+  const gone = calleeGone(ctx.room, CALLEE_IDENTITY);
   const redis = createRedis(config.REDIS_URL, 'producer');
   const queue = createQueue<CallEventJob>(queueNames.callEvents, redis, config.OUTDIAL_REDIS_PREFIX);
   const observer = redisObserver(redis, agentMetricsKey(config.OUTDIAL_REDIS_PREFIX), (err) =>
@@ -99,7 +107,7 @@ async function runAnsweredCall(
       return session;
     },
     emit,
-    calleeGone: calleeGone(ctx.room, CALLEE_IDENTITY),
+    calleeGone: gone,
     deadline: deadlineAfter(meta.maxCallSeconds * 1000, ctx),
     now,
     onAmdVerdict: (v) => observer.observe({ metric: 'amd_decision', result: v.result, seconds: v.decidedAtMs / 1000 }),
@@ -107,6 +115,11 @@ async function runAnsweredCall(
   try {
     const { ending } = await runCall(port, meta, record);
     log.info({ ending: ending.kind, amd: record.amd?.result ?? null }, 'agent.call_finished');
+    if (ending.kind === 'transferred') {
+      await withTimeout(gone, TRANSFER_HANDOFF_MS, 'transfer handoff').catch(() =>
+        log.warn({ waitedMs: TRANSFER_HANDOFF_MS }, 'agent.transfer_leg_still_up'),
+      );
+    }
   } finally {
     if (conversation) await withTimeout(conversation, SESSION_CLOSE_MS, 'session close').catch(() => undefined); // its own errors were reported by runCall
     await Promise.allSettled([speaker.close(), frames.close()]);

@@ -73,11 +73,12 @@ async function earIn(roomName: string): Promise<RoomEar> {
   return ear;
 }
 
-async function sipCallIdOf(roomName: string): Promise<string> {
-  const callee = (await rooms.listParticipants(roomName)).find((p) => p.identity === CALLEE);
-  const id = callee?.attributes['sip.callIDFull'];
-  if (!id) throw new Error(`no sip.callIDFull on the callee in ${roomName}`);
-  return id;
+/** livekit-sip sets the callee's attributes as the call goes on: the SIP Call-ID may come after the answer. */
+function sipCallIdOf(roomName: string): Promise<string> {
+  return waitFor(
+    async () => (await rooms.listParticipants(roomName)).find((p) => p.identity === CALLEE)?.attributes['sip.callIDFull'],
+    { timeoutMs: 10_000, what: `sip.callIDFull on the callee in ${roomName}` },
+  );
 }
 
 /** Milliseconds of 20 ms blocks at speech level in 8 kHz audio. */
