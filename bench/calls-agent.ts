@@ -16,6 +16,8 @@ export interface AgentProcess {
   processStartCpuSeconds: number;
   /** Wall time from spawn to every warm process ready. */
   readyMs: number;
+  /** Where its stdout and stderr (pino JSON lines) go. */
+  logPath: string;
   metrics(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startAgentProcess(o: AgentProcessOptions): Promise<AgentPr
     port,
     processStartCpuSeconds: 0,
     readyMs: 0,
+    logPath: o.logPath,
     metrics: async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
     stop: () => stopTree(child, pid),
   };

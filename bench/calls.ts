@@ -28,7 +28,7 @@
 // the start-up cost measured while the pool warmed.
 // Last stdout line: one JSON object.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -310,6 +310,34 @@ async function placeCall(i: number, deps: LevelDeps): Promise<CallRecord> {
 
 const TURN_METRIC = 'outdial_turn_latency_seconds';
 
+/**
+ * What each turn's latency is made of, from the agent's `agent.user_turn` / `agent.turn` log
+ * lines (the framework's own per-turn measures, seconds): the end-of-turn wait (endpointing, and
+ * the turn detector's verdict), the STT's final transcript after the end of speech, the LLM's
+ * first token and the TTS's first audio.
+ */
+async function turnParts(logPath: string) {
+  const lines = (await readFile(logPath, 'utf8').catch(() => '')).split('\n');
+  const parts = { endOfTurn: [] as number[], transcription: [] as number[], llmTtft: [] as number[], ttsTtfb: [] as number[] };
+  for (const line of lines) {
+    if (!line.includes('"agent.user_turn"') && !line.includes('"agent.turn"')) continue;
+    const m = JSON.parse(line) as Record<string, unknown>;
+    const add = (into: number[], v: unknown) => typeof v === 'number' && into.push(v * 1000);
+    add(parts.endOfTurn, m.endOfTurnDelay);
+    add(parts.transcription, m.transcriptionDelay);
+    add(parts.llmTtft, m.llmTtft);
+    add(parts.ttsTtfb, m.ttsTtfb);
+  }
+  const p = (xs: number[], q: number) => r(percentile(xs, q));
+  return {
+    endOfTurnMsP50: p(parts.endOfTurn, 50),
+    endOfTurnMsP95: p(parts.endOfTurn, 95),
+    transcriptionMsP50: p(parts.transcription, 50),
+    llmTtftMsP50: p(parts.llmTtft, 50),
+    ttsTtfbMsP50: p(parts.ttsTtfb, 50),
+  };
+}
+
 async function turnBuckets(agent: AgentProcess) {
   return histogramBuckets(await agent.metrics(), TURN_METRIC);
 }
@@ -380,6 +408,7 @@ async function runLevel(n: number, deps: LevelDeps) {
     amdMachineMsP50: r(percentile(amdOf('voicemail'), 50)),
     turnLatencyMsP50: r((histogramQuantile(0.5, turns) ?? NaN) * 1000),
     turns: bucketsCount(turns),
+    turnParts: await turnParts(deps.agent.logPath),
     meanCallSeconds: r(meanHeld, 1),
     levelSeconds: r(seconds, 1),
     cpuSeconds: { agent: r(cpu('agent'), 1), server: r(cpu('server'), 1), sip: r(cpu('sip'), 1) },

@@ -102,7 +102,8 @@ async function runAnsweredCall(
       const providers = { ...twoWayProviders(meta, config, agentConfig, vad), vad };
       const schedule = scheduleOf(meta);
       const transferDesk = { place: calleeTransfer(ctx, CALLEE_IDENTITY), emit };
-      const session = converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule, transferDesk }, deps);
+      const endpointing = { minDelay: agentConfig.OUTDIAL_AGENT_MIN_ENDPOINTING_MS, maxDelay: agentConfig.OUTDIAL_AGENT_MAX_ENDPOINTING_MS };
+      const session = converse({ path, record: rec, providers, outcomeSchema: meta.outcomeSchema, timezones: meta.timezones ?? [], schedule, transferDesk, endpointing }, deps);
       conversation = session;
       return session;
     },

@@ -33,10 +33,29 @@ function mirrorTranscript(session: voice.AgentSession, record: CallRecord, deps:
     if (ev.isFinal) addTranscript(record, 'callee', ev.transcript, deps.now());
   });
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
-    if (ev.item.type !== 'message' || ev.item.role !== 'assistant') return;
+    if (ev.item.type !== 'message') return;
+    if (ev.item.role === 'user') {
+      const m = ev.item.metrics;
+      deps.log.info(
+        { transcriptionDelay: m?.transcriptionDelay, endOfTurnDelay: m?.endOfTurnDelay, onUserTurnCompletedDelay: m?.onUserTurnCompletedDelay },
+        'agent.user_turn',
+      );
+    }
+    if (ev.item.role !== 'assistant') return;
     addTranscript(record, 'agent', ev.item.textContent ?? '', deps.now());
-    const latency = turnLatencySeconds(ev.item.metrics);
+    const m = ev.item.metrics;
+    const latency = turnLatencySeconds(m);
     if (latency !== null) deps.observer.observe({ metric: 'turn_latency', seconds: latency });
+    // The parts of the turn's latency as the framework measured them (seconds), to tell the
+    // end-of-turn wait from the providers' own delays.
+    deps.log.info(
+      {
+        e2e: m?.e2eLatency,
+        llmTtft: m?.llmNodeTtft,
+        ttsTtfb: m?.ttsNodeTtfb,
+      },
+      'agent.turn',
+    );
   });
   session.on(voice.AgentSessionEventTypes.Error, (ev) => {
     const kind = sessionErrorKind(ev.error);
@@ -81,11 +100,13 @@ export interface ConverseOptions {
   schedule: Schedule | null;
   /** How transfer_call reaches the telephony and reports; used when the campaign has a transfer. */
   transferDesk?: Pick<TransferHost, 'place' | 'emit'>;
+  /** The end-of-turn wait, ms (OUTDIAL_AGENT_MIN/MAX_ENDPOINTING_MS). */
+  endpointing: { minDelay: number; maxDelay: number };
 }
 
 /** Runs the conversation; resolves once an end_call/opt_out goodbye has played, a transfer succeeded, or the callee left. */
 export async function converse(opts: ConverseOptions, deps: LiveSessionDeps): Promise<'ended' | 'user_hangup'> {
-  const session = new voice.AgentSession({ ...opts.providers, userAwayTimeout: null });
+  const session = new voice.AgentSession({ ...opts.providers, userAwayTimeout: null, turnHandling: { endpointing: opts.endpointing } });
   mirrorTranscript(session, opts.record, deps);
   let endRequested = false;
   let endNow: () => void = () => undefined;

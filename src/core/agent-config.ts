@@ -20,9 +20,10 @@ export const agentConfigSchema = z.object({
   /** Port of the agent role's /metrics, /healthz and /readyz; unset: PORT, as for every role. */
   OUTDIAL_AGENT_PORT: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(0).max(65535).optional()),
   /**
-   * Calls one worker takes at most. Set: the worker reports its load to LiveKit as calls in
-   * progress / this number (full at it). Unset: the framework's measure, the host's CPU use (full
-   * at 70 %), which on a host shared with other work can refuse calls the agent could take.
+   * Calls one worker takes at most. Set: the worker reports its load to LiveKit as the share of
+   * this number in use, scaled so that it reaches livekit-server's target load (0.7) exactly at
+   * it. Unset: the framework's measure, the host's CPU use (full at 70 %), which on a host shared
+   * with other work can refuse calls the agent could take.
    */
   OUTDIAL_AGENT_MAX_CALLS: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(1).max(1000).optional()),
   /**
@@ -36,6 +37,17 @@ export const agentConfigSchema = z.object({
    * can take longer, and then no process ever becomes ready and calls wait for an agent in vain.
    */
   OUTDIAL_AGENT_PROCESS_START_TIMEOUT_SECONDS: optionalNonEmpty.pipe(z.coerce.number<string>().int().min(1).max(600).optional()),
+  /**
+   * Two-way calls: how long after the callee stops speaking the agent takes the turn (the
+   * framework's endpointing; its defaults). The longer wait applies when the turn detector judges
+   * the sentence unfinished. Shorter answers faster and cuts slow talkers off more often; this
+   * wait, not the providers, is most of the turn latency (docs/benchmarks.md, bench:calls).
+   */
+  OUTDIAL_AGENT_MIN_ENDPOINTING_MS: z.coerce.number().int().min(0).max(10_000).default(500),
+  OUTDIAL_AGENT_MAX_ENDPOINTING_MS: z.coerce.number().int().min(0).max(30_000).default(3000),
+}).refine((c) => c.OUTDIAL_AGENT_MAX_ENDPOINTING_MS >= c.OUTDIAL_AGENT_MIN_ENDPOINTING_MS, {
+  message: 'must be at least OUTDIAL_AGENT_MIN_ENDPOINTING_MS',
+  path: ['OUTDIAL_AGENT_MAX_ENDPOINTING_MS'],
 });
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
