@@ -11,6 +11,7 @@ import { dialJobSchema, type CallEventJob } from '../core/queues.js';
 import { claimAttemptForDial, unclaimable, type ClaimedAttempt } from './attempt-claim.js';
 import type { DialMetrics } from './dial-metrics.js';
 import type { CallEvents, DialRequest, Telephony } from './telephony.js';
+import { OWN_FAILURE_REASONS } from '../core/failure-reasons.js';
 
 export interface DialProcessorDeps {
   db: Kysely<Database>;
@@ -91,7 +92,7 @@ export function createDialProcessor(deps: DialProcessorDeps): (data: unknown) =>
         const data =
           why === 'cancelled'
             ? { outcome: 'cancelled', sipStatus: null, reason: 'batch cancelled' }
-            : { outcome: 'failed', sipStatus: null, reason: 'waited in the dial queue past the lease margin' };
+            : { outcome: 'failed', sipStatus: null, reason: OWN_FAILURE_REASONS.expiredInQueue };
         await emitLogged(deps, [
           { ...newCallEvent('call.failed', attemptId, data), id: stableUuid(`unclaimable:${attemptId}`) },
         ]);

@@ -12,6 +12,7 @@ import type { Runtime } from '../core/runtime.js';
 import { leaseTtlMs } from './admission.js';
 import { changeBatches } from './batch-events.js';
 import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
+import { OWN_FAILURE_REASONS } from '../core/failure-reasons.js';
 
 /** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
 export const ORPHAN_LEASE_GRACE_MS = 60_000;
@@ -126,7 +127,7 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
 async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
   const stuck = open.filter((a) => a.age_ms > a.deadline_ms);
   for (const a of stuck) {
-    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: 'stuck' }), id: stableUuid(`stuck:${a.id}`) };
+    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: OWN_FAILURE_REASONS.stuck }), id: stableUuid(`stuck:${a.id}`) };
     try {
       await writeOutbox(rt.db, [event]);
       await requeueEvent(rt, event);

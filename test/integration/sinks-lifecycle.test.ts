@@ -347,6 +347,18 @@ describe('circuit breaker', () => {
     expect(events[0]?.data).toMatchObject({ reason: paused.status_reason, failed: 5, total: 10 });
   });
 
+  it('leaves out failures outdial caused itself: stuck attempts and dial jobs expired in the queue are not trunk errors', async () => {
+    const { batch, attempts } = await setup(14);
+    // 10 of outdial's own failures and 4 trunk failures: 4 of 4 counted, under ten, no trip.
+    for (const [i, a] of attempts.entries()) {
+      const reason = i < 10 ? (i % 2 === 0 ? 'stuck' : 'waited in the dial queue past the lease margin') : 'Service Unavailable';
+      await emit(rt, 'call.failed', a.id, { outcome: 'failed', sipStatus: i < 10 ? null : 503, reason });
+    }
+    for (const a of attempts) await finishedAttempt(rt.db, a.id);
+    const b = await rt.db.selectFrom('batches').select(['status', 'status_reason']).where('id', '=', batch.id).executeTakeFirstOrThrow();
+    expect(b).toEqual({ status: 'running', status_reason: null });
+  });
+
   it('keeps a batch running when fewer than ten attempts ended', async () => {
     const { batch, attempts } = await setup(9);
     for (const a of attempts)
