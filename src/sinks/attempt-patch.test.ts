@@ -56,6 +56,21 @@ describe('attempt patch', () => {
     });
   });
 
+  it('records where a transferred call went', () => {
+    const p = attemptPatch(transition('in_progress', 'call.completed'), { ...open, status: 'in_progress', answered_at: at }, {
+      type: 'call.completed',
+      occurredAt: new Date('2026-03-02T10:01:30Z'),
+      data: { outcome: 'transferred', reason: 'transferred', transferredTo: '+12025550109' },
+    });
+    expect(p.update).toMatchObject({ outcome: 'transferred', transferred_to: '+12025550109' });
+    const plain = attemptPatch(transition('in_progress', 'call.completed'), { ...open, status: 'in_progress', answered_at: at }, {
+      type: 'call.completed',
+      occurredAt: new Date('2026-03-02T10:01:30Z'),
+      data: { outcome: 'completed', transferredTo: null },
+    });
+    expect(plain.update).not.toHaveProperty('transferred_to');
+  });
+
   it('takes the answer time the agent reported when call.answered never arrived', () => {
     const p = attemptPatch(transition('dialing', 'call.completed'), open, {
       type: 'call.completed',

@@ -73,6 +73,8 @@ function finishPatch(base: AttemptUpdate, current: AttemptSnapshot, ev: PatchEve
   };
   if (d.amd !== undefined && d.amd !== null) update.amd = JSON.stringify(d.amd);
   if (d.transcript !== undefined && d.transcript !== null) update.transcript = JSON.stringify(d.transcript);
+  const transferredTo = str(d.transferredTo);
+  if (transferredTo) update.transferred_to = transferredTo;
   const outcomeData = d.outcomeData ?? d.result;
   if (outcomeData !== undefined && outcomeData !== null) update.outcome_data = JSON.stringify(outcomeData);
   return { update, outcome };

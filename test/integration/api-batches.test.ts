@@ -274,6 +274,7 @@ describe('GET /v1/batches/:id/attempts', () => {
           queued_at: `2026-03-04T12:00:00.00${i}1Z`,
           started_at: new Date(base + 1000),
           duration_ms: 4200,
+          transferred_to: i === 0 ? 'sip:desk@pbx.example.com' : null,
         })
         .execute();
     }
@@ -307,6 +308,7 @@ describe('GET /v1/batches/:id/attempts', () => {
         'endedAt',
         'durationMs',
         'recordingUrl',
+        'transferredTo',
       ].sort(),
     );
     expect(first).toMatchObject({
@@ -316,6 +318,7 @@ describe('GET /v1/batches/:id/attempts', () => {
       sipStatus: 200,
       durationMs: 4200,
       answeredAt: null,
+      transferredTo: 'sip:desk@pbx.example.com',
     });
   });
 });

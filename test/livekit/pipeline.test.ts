@@ -121,6 +121,7 @@ interface AttemptItem {
   amd: { result?: string } | null;
   sipStatus: number | null;
   answeredAt: string | null;
+  transferredTo: string | null;
 }
 
 interface StoredEvent {
@@ -439,7 +440,7 @@ describe('outdial on the real LiveKit stack', () => {
     // Transferred is final: one attempt although the campaign allows two.
     expect(attempts).toHaveLength(1);
     const attempt = attempts[0]!;
-    expect(attempt).toMatchObject({ status: 'finished', outcome: 'transferred', amd: { result: 'human' } });
+    expect(attempt).toMatchObject({ status: 'finished', outcome: 'transferred', amd: { result: 'human' }, transferredTo: TRANSFER_TO });
     const { rows: contacts } = await testDb.pool.query<{ status: string }>('select status from contacts where id = (select contact_id from attempts where id = $1)', [attempt.id]);
     expect(contacts).toEqual([{ status: 'finished' }]);
 

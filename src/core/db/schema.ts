@@ -83,6 +83,7 @@ export interface AttemptsTable {
   ended_at: Timestamp | null;
   duration_ms: number | null;
   recording_url: string | null;
+  transferred_to: string | null;
   transcript: Json | null;
   outcome_data: Json | null;
   updated_at: GeneratedTimestamp;

@@ -18,6 +18,7 @@ export interface AttemptItem {
   endedAt: Date | null;
   durationMs: number | null;
   recordingUrl: string | null;
+  transferredTo: string | null;
   cursorAt: string;
 }
 
@@ -44,6 +45,7 @@ export async function listAttempts(
       'a.ended_at',
       'a.duration_ms',
       'a.recording_url',
+      'a.transferred_to',
       textOf('a.queued_at').as('cursor_at'),
     ])
     .where('a.batch_id', '=', batchId);
@@ -70,6 +72,7 @@ export async function listAttempts(
     endedAt: r.ended_at,
     durationMs: r.duration_ms,
     recordingUrl: r.recording_url,
+    transferredTo: r.transferred_to,
     cursorAt: r.cursor_at,
   }));
 }

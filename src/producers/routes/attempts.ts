@@ -27,6 +27,7 @@ const attemptItemSchema = z.object({
   endedAt: when,
   durationMs: z.number().int().nullable(),
   recordingUrl: z.string().nullable(),
+  transferredTo: z.string().nullable().describe('where a cold transfer handed the callee (E.164 or SIP URI)'),
 });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -46,6 +47,7 @@ function attemptView(a: AttemptItem) {
     endedAt: iso(a.endedAt),
     durationMs: a.durationMs,
     recordingUrl: a.recordingUrl,
+    transferredTo: a.transferredTo,
   };
 }
 
