@@ -315,6 +315,25 @@ describe('a failed dial', () => {
     }
   });
 
+  it('keeps waiting when the dispatch check itself fails (a busy server leaves it unanswered), and replaces the dispatch on the next check', async () => {
+    lk.setAgentJoins(false);
+    lk.failNext('AgentDispatchService/ListDispatch', { code: 'unavailable', msg: 'no response from servers' });
+    try {
+      const patient = adapter({ agentJoinTimeoutMs: 10_000, agentJoinPollMs: 50, agentRedispatchMs: 300 });
+      await patient.start();
+      const call = dialRequest(dialNumber('0001'));
+      const dialing = patient.dial(call, recordingEvents());
+      const checks = () => lk.calls('AgentDispatchService/ListDispatch').filter((r) => r.body.room === call.roomName);
+      await waitFor(() => checks().length === 1, { timeoutMs: 5_000, what: 'the failed dispatch check' });
+      lk.setAgentJoins(true);
+      expect(await dialing).toMatchObject({ kind: 'answered' });
+      expect(checks().length).toBeGreaterThanOrEqual(2);
+      expect(lk.calls('AgentDispatchService/CreateDispatch').filter((r) => r.body.room === call.roomName)).toHaveLength(2);
+    } finally {
+      lk.setAgentJoins(true);
+    }
+  });
+
   it('does not dial when the room cannot be created', async () => {
     lk.failNext('RoomService/CreateRoom', { code: 'internal', msg: 'boom' });
     const call = dialRequest(dialNumber('0001'));

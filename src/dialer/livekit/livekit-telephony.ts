@@ -190,15 +190,29 @@ export class LiveKitTelephony implements Telephony {
       if (participants.some((p) => Number(p.kind) === AGENT_KIND)) return;
       if (Date.now() >= deadline) throw new AgentNotJoinedError(`the agent did not join the room within ${timeoutMs / 1000} s`);
       if (Date.now() >= checkAt) {
-        const current = await this.agents.getDispatch(dispatchId, call.roomName);
-        if ((current?.state?.jobs.length ?? 0) === 0) {
-          if (current) await this.agents.deleteDispatch(dispatchId, call.roomName);
-          dispatchId = (await this.dispatchAgent(call)).id;
-          this.opts.log.info({ attemptId: call.attemptId, roomName: call.roomName }, 'dialer.agent_redispatched');
-        }
+        dispatchId = await this.redispatchIfDropped(call, dispatchId);
         checkAt = Date.now() + redispatchMs;
       }
       await new Promise((r) => setTimeout(r, this.opts.agentJoinPollMs ?? 200));
+    }
+  }
+
+  /**
+   * Replaces the dispatch when it has no job. Best effort: the check is an RPC to the room's node,
+   * which a busy server can leave unanswered ("no response from servers" after 3 s); the call
+   * then simply goes on waiting for its agent, and the next check tries again.
+   */
+  private async redispatchIfDropped(call: DialRequest, dispatchId: string): Promise<string> {
+    try {
+      const current = await this.agents.getDispatch(dispatchId, call.roomName);
+      if ((current?.state?.jobs.length ?? 0) > 0) return dispatchId;
+      if (current) await this.agents.deleteDispatch(dispatchId, call.roomName);
+      const replaced = (await this.dispatchAgent(call)).id;
+      this.opts.log.info({ attemptId: call.attemptId, roomName: call.roomName }, 'dialer.agent_redispatched');
+      return replaced;
+    } catch (err) {
+      this.opts.log.warn({ attemptId: call.attemptId, roomName: call.roomName, err: (err as Error).message }, 'dialer.redispatch_check_failed');
+      return dispatchId;
     }
   }
 
