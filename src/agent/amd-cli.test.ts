@@ -17,6 +17,12 @@ describe('outdial amd', () => {
     const machine = toInt16(concat([silence(300, 16000), ...greeting, tone(1000, 300, -12, 16000), silence(1000, 16000)]));
     await writeFile(join(dir, 'machine.wav'), encodeWav({ sampleRate: 16000, samples: machine }));
     await writeFile(join(dir, 'broken.wav'), 'not audio');
+    // espeak-ng's own rate, and a greeting cut off before any rule could decide.
+    const greeting22 = Array.from({ length: 3 }, () => [utterance(10, -15, 22050, rand), silence(300, 22050)]).flat();
+    const machine22 = toInt16(concat([silence(300, 22050), ...greeting22, tone(1000, 300, -12, 22050), silence(1000, 22050)]));
+    await writeFile(join(dir, 'machine-22050.wav'), encodeWav({ sampleRate: 22050, samples: machine22 }));
+    const cut = toInt16(concat([silence(300, 8000), utterance(3, -15, 8000, rand)]));
+    await writeFile(join(dir, 'cut.wav'), encodeWav({ sampleRate: 8000, samples: cut }));
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -31,6 +37,20 @@ describe('outdial amd', () => {
     expect(parsed[1]).toMatchObject({ file: join(dir, 'machine.wav'), result: 'machine' });
     expect(typeof parsed[1]?.beepAtMs).toBe('number');
     expect(Object.keys(parsed[0] ?? {})).toEqual(['file', 'result', 'cause', 'decidedAtMs', 'beepAtMs']);
+  });
+
+  it('takes a WAV at 22,050 Hz as espeak-ng writes it, and finds the beep', async () => {
+    const lines: string[] = [];
+    expect(await runAmdCli([join(dir, 'machine-22050.wav')], (l) => lines.push(l))).toBe(0);
+    const v = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(v).toMatchObject({ result: 'machine' });
+    expect(typeof v.beepAtMs).toBe('number');
+  });
+
+  it('names a clip that ends before a decision audio_ended, not analysis_timeout', async () => {
+    const lines: string[] = [];
+    expect(await runAmdCli([join(dir, 'cut.wav')], (l) => lines.push(l))).toBe(0);
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ result: 'uncertain', cause: 'audio_ended' });
   });
 
   it('reports an unreadable file on its own line and exits 1', async () => {

@@ -78,6 +78,6 @@ describe('cadence (tuned)', () => {
     expect(silent.finish()).toEqual({ result: 'uncertain', cause: 'no_speech' });
     const spoke = createCadence(p);
     for (let t = 10; t <= 300; t += 10) spoke.push(true, 10, t);
-    expect(spoke.finish()).toEqual({ result: 'uncertain', cause: 'analysis_timeout' });
+    expect(spoke.finish()).toEqual({ result: 'uncertain', cause: 'audio_ended' });
   });
 });

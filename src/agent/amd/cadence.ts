@@ -73,9 +73,10 @@ export function createCadence(p: CadenceParams): Cadence {
       if (elapsedMs >= p.totalAnalysisMs) return { result: 'uncertain', cause: 'analysis_timeout' };
       return null;
     },
+    // The audio stopped (a clip ended, the callee hung up) before any rule decided.
     finish() {
       return state.inGreeting
-        ? { result: 'uncertain', cause: 'analysis_timeout' }
+        ? { result: 'uncertain', cause: 'audio_ended' }
         : { result: 'uncertain', cause: 'no_speech' };
     },
   };

@@ -16,6 +16,8 @@ export type AmdCause =
   | 'beep'
   | 'transcript_cue'
   | 'analysis_timeout'
+  /** The audio stopped mid-greeting before any rule decided (not the analysis time running out). */
+  | 'audio_ended'
   | 'no_speech';
 
 export interface AmdVerdict {
