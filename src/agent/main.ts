@@ -19,6 +19,7 @@ import type { Redis } from '../core/redis.js';
 import { createRuntime, type Runtime } from '../core/runtime.js';
 import { callEntry } from './entry.js';
 import { agentMetricsKey, drainObservations } from './metrics-relay.js';
+import { withTimeout } from '../core/timeout.js';
 
 export const AGENT_NAME = 'outdial-agent';
 const METRICS_DRAIN_MS = 2000;
@@ -73,9 +74,20 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
   return {
     close() {
       closing ??= (async () => {
-        await server.drain().catch((err: Error) => log.warn({ err: err.message }, 'agent.drain_failed'));
-        await server.close();
-        await running;
+        // The framework's drain reports the worker full, then joins every job process; a warm
+        // spare that runs no job yet makes that join throw at once ("runner not started",
+        // agents-js 1.8), so the drain returns while calls are still up and close() would cut
+        // them. The calls in flight are waited for here (the role's shutdown timeout bounds it).
+        await server.drain().catch((err: Error) => log.info({ err: err.message }, 'agent.drain_returned_early'));
+        if (server.activeJobs.length > 0) log.info({ calls: server.activeJobs.length }, 'agent.draining_calls');
+        while (server.activeJobs.length > 0) await new Promise((r) => setTimeout(r, DRAIN_POLL_MS));
+        // After a drain that returned early the framework's close can wait forever on the spare
+        // that never started; no call is left by now, so it is bounded.
+        await withTimeout(
+          Promise.all([server.close(), running]),
+          WORKER_CLOSE_MS,
+          'agent worker close',
+        ).catch((err: Error) => log.warn({ err: err.message }, 'agent.worker_close_timeout'));
       })();
       return closing;
     },
@@ -88,6 +100,11 @@ export async function startAgentWorker(deps: AgentWorkerDeps): Promise<AgentWork
  * none is (no retry; the dialer replaces such a dispatch).
  */
 export const LIVEKIT_TARGET_LOAD = 0.7;
+
+/** How often a draining worker looks whether its last calls have ended. */
+const DRAIN_POLL_MS = 250;
+/** How long the worker may take to close once its calls have ended. */
+const WORKER_CLOSE_MS = 5_000;
 
 /**
  * With a call limit, load is the share of it in use scaled to the server's target load, so the

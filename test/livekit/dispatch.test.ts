@@ -3,7 +3,7 @@
 // (LiveKitTelephony.waitForAgent): the job request is dropped, the dispatch stays with no job, the
 // server never tries again once the worker is free, and replacing the dispatch gets an agent.
 // One real `outdial agent start` worker with OUTDIAL_AGENT_MAX_CALLS=1; no phone is needed (an
-// agent job waits in its room for a callee who never comes).
+// agent job waits in its room for a callee who never comes). Last, the drain on SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,4 +121,35 @@ describe('an agent dispatch while the fleet is full (livekit-server v1.13.5)', (
     expect(await jobsOf(again.id, 'call-waiting')).toHaveLength(1);
     await rooms.deleteRoom('call-waiting');
   }, 240_000);
+});
+
+describe('the agent on SIGTERM', () => {
+  it('keeps its call in flight to the end (a warm spare process does not cut the drain short), then exits 0', async () => {
+    // As the dialer does: a dispatch made while the worker still reported itself full is replaced.
+    let dispatch = await dispatchInto('call-draining');
+    await waitFor(
+      async () => {
+        if (await agentIn('call-draining')) return true;
+        if ((await jobsOf(dispatch.id, 'call-draining')).length === 0 && Date.now() - Number(dispatch.state?.createdAt ?? 0n) / 1e6 > 5_000) {
+          await dispatches.deleteDispatch(dispatch.id, 'call-draining');
+          dispatch = await dispatches.createDispatch('call-draining', AGENT_NAME, {
+            metadata: JSON.stringify(agentDispatchMetadata(dialRequest('+12025550101'))),
+          });
+        }
+        return false;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: 'the agent in the room' },
+    );
+
+    agent.child.kill('SIGTERM');
+    await waitFor(() => agentSaid('shutdown.draining'), { timeoutMs: 30_000, what: 'the drain to begin' });
+    // While the call lasts, the agent stays in it and the process runs on.
+    const cut = waitFor(async () => agent.child.exitCode !== null || !(await agentIn('call-draining')), { timeoutMs: 5_000, what: 'the call to be cut' });
+    await expect(cut).rejects.toThrow(/the call to be cut/);
+
+    // The call ends: the worker finishes its shutdown.
+    await rooms.deleteRoom('call-draining');
+    await waitFor(() => agent.child.exitCode !== null, { timeoutMs: 60_000, what: 'the agent to exit' });
+    expect(agent.child.exitCode).toBe(0);
+  }, 180_000);
 });
