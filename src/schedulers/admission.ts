@@ -9,15 +9,14 @@ import { sql } from 'kysely';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
 import type { Db } from '../core/db/client.js';
+import { activateDueBatches } from '../core/sql/batches/activate.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import type { CallEventJob } from '../core/queues.js';
 import { LEASE_MARGIN_MS, leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
-import { changeBatches } from './batch-events.js';
 import { createAttempts, finishDncContacts, rescheduleContacts, type NewAttempt } from './sql/admit-contacts.js';
-import { activateDueBatches } from './sql/batch-status.js';
 import { claimDueContacts, lockRunningBatches, type ClaimedContact } from './sql/claim-contacts.js';
 import { runnableBatches, type RunnableBatch } from './sql/runnable-batches.js';
 
@@ -166,8 +165,8 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
 }
 
 /** scheduled → running for batches whose start has come, each announced once (`batch.started`). */
-export function activateBatches(rt: Runtime): Promise<number> {
-  return changeBatches(rt, activateDueBatches, (b) => ({ ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id }));
+export async function activateBatches(rt: Runtime): Promise<number> {
+  return (await activateDueBatches(rt.db, rt.queues.callEvents)).length;
 }
 
 export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<CycleResult> {

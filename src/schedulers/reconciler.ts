@@ -9,9 +9,9 @@ import { newCallEvent, queueCallEvents, stableUuid, writeOutbox } from '../core/
 import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.js';
 import { callEventJobSchema, requeueJob, type CallEventJob, type RequeueResult } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
+import { completeBatches } from '../core/sql/batches/complete.js';
 import { leaseTtlMs } from './admission.js';
-import { changeBatches } from './batch-events.js';
-import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
+import { cancelWaitingContacts } from './sql/batch-status.js';
 
 /** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
 export const ORPHAN_LEASE_GRACE_MS = 60_000;
@@ -196,11 +196,7 @@ export async function reconcile(
   const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
   const stuck = await failStuck(rt, open);
   await cancelWaitingContacts(rt.db);
-  const completed = await changeBatches(rt, completeDrainedBatches, (b) => ({
-    ...newCallEvent('batch.completed', null, { orgId: b.orgId }),
-    id: stableUuid(`completed:${b.id}`),
-    batchId: b.id,
-  }));
+  const completed = (await completeBatches(rt.db, rt.queues.callEvents)).length;
   const resent = await resendOutbox(rt, opts.outboxResendAfterMs);
   return { requeued, restored, released, stuck, completed, resent };
 }

@@ -135,9 +135,9 @@ async function afterCommit(ctx: Ctx, results: Recorded[]): Promise<void> {
     await opts.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
   }
   for (const f of onePerBatch(finished)) {
-    const changes = await checkBatch(rt.db, f, opts.breaker);
+    const changes = await checkBatch(rt.db, rt.queues.callEvents, f, opts.breaker);
     for (const c of changes)
-      ctx.log.info({ batchId: c.body.batchId, type: c.body.type, data: c.body.data }, 'batch.changed');
+      ctx.log.info({ batchId: c.batchId, type: c.type, data: c.data }, 'batch.changed');
     await enqueueDeliveries(
       rt.queues.webhooks,
       changes.flatMap((c) => c.deliveryIds),

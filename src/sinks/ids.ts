@@ -1,14 +1,2 @@
-// Event ids derived from other ids (RFC 9562 version 5, SHA-1 name-based). An event that sinks
-// emit as a consequence of another gets the same id on every retry, so it is stored and
-// delivered once even when the job that produced it runs twice.
-import { createHash } from 'node:crypto';
-
-const namespace = Buffer.from('6f757464-6961-4c00-8000-73696e6b7300'.replace(/-/g, ''), 'hex');
-
-export function derivedId(name: string): string {
-  const h = createHash('sha1').update(namespace).update(name).digest();
-  h[6] = ((h[6] ?? 0) & 0x0f) | 0x50;
-  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-}
+// The derivation lives in core (core/ids.ts); this path stays only for test/livekit, which imports it.
+export { derivedId } from '../core/ids.js';

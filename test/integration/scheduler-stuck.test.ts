@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stableUuid } from '../../src/core/events.js';
+import { batchCompletedEventId } from '../../src/core/sql/batches/complete.js';
 import { createSlotLeases } from '../../src/core/leases.js';
 import { queueNames } from '../../src/core/queues.js';
 import { reconcile } from '../../src/schedulers/reconciler.js';
@@ -111,7 +112,7 @@ describe('reconciler events that did not make it the first time', () => {
     await rt.db.updateTable('batches').set({ status: 'running' }).where('id', '=', batchId).execute();
     const leases = createSlotLeases(rt.redis, rt.keys);
     expect((await reconcile(rt, leases, { outboxResendAfterMs: 60_000 })).completed).toBe(1);
-    const completedId = stableUuid(`completed:${batchId}`);
+    const completedId = batchCompletedEventId(batchId);
     // Redis loses everything before any sinks process took the batch.completed job.
     await dropPrefix(rt.prefix);
     expect(await rt.queues.callEvents.getJob(completedId)).toBeUndefined();

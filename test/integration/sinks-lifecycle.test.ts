@@ -124,12 +124,16 @@ describe('a completed call', () => {
         .executeTakeFirst(),
     );
     expect(b.finished_at).not.toBeNull();
-    const batchEvents = await rt.db
-      .selectFrom('call_events')
-      .select('type')
-      .where('batch_id', '=', batch.id)
-      .where('attempt_id', 'is', null)
-      .execute();
+    // batch.completed goes through the outbox and the queue, so it is recorded just after the change.
+    const batchEvents = await waitFor(async () => {
+      const rows = await rt.db
+        .selectFrom('call_events')
+        .select('type')
+        .where('batch_id', '=', batch.id)
+        .where('attempt_id', 'is', null)
+        .execute();
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(batchEvents.map((e) => e.type)).toEqual(['batch.completed']);
     const metrics = await rt.registry.metrics();
     expect(metrics).toMatch(/outdial_calls_total\{outcome="completed"\} [1-9]/);
@@ -251,11 +255,10 @@ describe('failures', () => {
       .where('id', '=', batch.id)
       .executeTakeFirstOrThrow();
     expect(b.status).toBe('completed');
-    const events = await rt.db
-      .selectFrom('call_events')
-      .select('type')
-      .where('batch_id', '=', batch.id)
-      .execute();
+    const events = await waitFor(async () => {
+      const rows = await rt.db.selectFrom('call_events').select('type').where('batch_id', '=', batch.id).execute();
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(events.map((e) => e.type)).toEqual(['batch.completed']);
   });
 
