@@ -6,13 +6,14 @@
 // schedulers because the lease script, not this arithmetic, is the guard.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { callDeadlineMs } from '../core/call-deadline.js';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
 import type { Db } from '../core/db/client.js';
 import { activateDueBatches } from '../core/sql/batches/activate.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import type { CallEventJob } from '../core/queues.js';
-import { LEASE_MARGIN_MS, leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
+import { leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
@@ -52,13 +53,6 @@ function scheduleOf(b: RunnableBatch): Schedule {
     scheduleCache.set(b.scheduleJson, s);
   }
   return s;
-}
-
-export function leaseTtlMs(
-  b: Pick<RunnableBatch, 'ringTimeoutSeconds' | 'maxCallSeconds'>,
-  marginMs: number = LEASE_MARGIN_MS,
-): number {
-  return (b.ringTimeoutSeconds + b.maxCallSeconds) * 1000 + marginMs;
 }
 
 /** How many contacts each batch may claim now, bounded by every limit and the trunks' CPS buckets. */
@@ -145,7 +139,7 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
       batchId,
       attemptIds: ids,
       limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
-      ttlMs: leaseTtlMs(b, leaseMarginMs(deps.rt.config)),
+      ttlMs: callDeadlineMs(b, leaseMarginMs(deps.rt.config)),
     });
     return { b, contacts, ids };
   });
