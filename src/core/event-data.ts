@@ -15,9 +15,13 @@ export const amdVerdictSchema = z.object({
 /** Outcomes a failed dial can have (SIP mapping in the dialer; `failed` also for stuck attempts). */
 export const dialFailureOutcomes = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed'] as const;
 
+export type DialFailureOutcome = (typeof dialFailureOutcomes)[number];
+
+/** Outcomes `call.failed` carries: a dial failure, or `cancelled` (a queued attempt of a cancelled batch, finished by the dialer without dialling). */
+export const callFailedOutcomes = [...dialFailureOutcomes, 'cancelled'] as const;
+
 export const callFailedDataSchema = z.object({
-  /** `cancelled`: a queued attempt of a cancelled batch, finished by the dialer without dialling. */
-  outcome: z.enum([...dialFailureOutcomes, 'cancelled']),
+  outcome: z.enum(callFailedOutcomes),
   sipStatus: z.number().int().nullable(),
   reason: z.string(),
 });

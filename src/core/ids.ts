@@ -12,3 +12,13 @@ export function derivedId(name: string): string {
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
+
+/** The reconciler's `call.failed` for an attempt past its deadline (one per attempt, every pass). */
+export function stuckEventId(attemptId: string): string {
+  return derivedId(`stuck:${attemptId}`);
+}
+
+/** The dialer's `call.failed` for an attempt it may not dial (one per attempt, every redelivery). */
+export function unclaimableEventId(attemptId: string): string {
+  return derivedId(`unclaimable:${attemptId}`);
+}

@@ -6,7 +6,8 @@
 // events that the sinks have not recorded after a while (their job was lost with Redis).
 import { sql } from 'kysely';
 import { callAgeSql, callDeadlineSql } from '../core/call-deadline.js';
-import { newCallEvent, queueCallEvents, stableUuid, writeOutbox } from '../core/events.js';
+import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
+import { stuckEventId } from '../core/ids.js';
 import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.js';
 import { callEventJobSchema, requeueJob, type CallEventJob, type RequeueResult } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
@@ -124,7 +125,7 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
 async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
   const stuck = open.filter((a) => a.age_ms > a.deadline_ms);
   for (const a of stuck) {
-    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: 'stuck' }), id: stableUuid(`stuck:${a.id}`) };
+    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: 'stuck' }), id: stuckEventId(a.id) };
     try {
       await writeOutbox(rt.db, [event]);
       await requeueEvent(rt, event);

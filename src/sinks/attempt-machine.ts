@@ -4,6 +4,7 @@
 // by event id are stopped before the table (call_events primary key); `applyEvents` shows
 // the same rule for pure callers.
 import { attemptOutcomes, type AttemptOutcome, type AttemptStatus, type EventType } from '../core/domain.js';
+import { callFailedOutcomes } from '../core/event-data.js';
 
 /** Event types that describe one attempt (batch.* and contact.* do not go through the table). */
 export const attemptEventTypes = [
@@ -114,8 +115,6 @@ export function transition(status: AttemptStatus, type: AttemptEventType): Trans
   return transitions[status][type];
 }
 
-// A dial can also end `cancelled`: the dialer found the batch cancelled before dialing.
-const dialFailures = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed', 'cancelled'] as const;
 
 /** The outcome a finishing event carries; anything unrecognised counts as `failed`, never as success. */
 export function finishingOutcome(
@@ -123,7 +122,7 @@ export function finishingOutcome(
   data: Record<string, unknown>,
 ): AttemptOutcome {
   const o = data.outcome;
-  const allowed: readonly string[] = type === 'call.failed' ? dialFailures : attemptOutcomes;
+  const allowed: readonly string[] = type === 'call.failed' ? callFailedOutcomes : attemptOutcomes;
   return typeof o === 'string' && allowed.includes(o) ? (o as AttemptOutcome) : 'failed';
 }
 

@@ -6,7 +6,7 @@ import type { Db } from '../core/db/client.js';
 import type { AttemptOutcome } from '../core/domain.js';
 import type { WebhookBody } from '../core/events.js';
 import { decideRetry, type NextOpen, type RetryDecision } from './retry-policy.js';
-import { derivedId } from './ids.js';
+import { derivedId } from '../core/ids.js';
 import { previousOutcomes, type LockedAttempt } from './store/attempts.js';
 import { recordCallEvent } from './store/call-events.js';
 import { addToDnc, settleContact } from './store/contacts.js';
