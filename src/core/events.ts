@@ -38,12 +38,16 @@ export async function emitCallEvent(queue: Queue<CallEventJob>, event: CallEvent
   await queueCallEvents(queue, [callEventJobSchema.parse(event)]);
 }
 
-/** Writes events to the outbox; given a transaction, they commit (or not) with the change they report. */
+/**
+ * Writes events to the outbox; given a transaction, they commit (or not) with the change they
+ * report. Each is checked against its type's schema first: a malformed event fails its producer.
+ */
 export async function writeOutbox(db: Kysely<Database>, events: readonly CallEventJob[]): Promise<void> {
   if (events.length === 0) return;
+  const valid = events.map((e) => callEventJobSchema.parse(e));
   await db
     .insertInto('event_outbox')
-    .values(events.map((e) => ({ id: e.id, event: JSON.stringify(e) })))
+    .values(valid.map((e) => ({ id: e.id, event: JSON.stringify(e) })))
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }

@@ -3,8 +3,8 @@
 // absorbs everything, so duplicated or reordered events can never undo a result. Duplicates
 // by event id are stopped before the table (call_events primary key); `applyEvents` shows
 // the same rule for pure callers.
-import { attemptOutcomes, type AttemptOutcome, type AttemptStatus, type EventType } from '../core/domain.js';
-import { callFailedOutcomes } from '../core/event-data.js';
+import type { AttemptStatus, EventType } from '../core/domain.js';
+import type { CallEvent } from '../core/queues.js';
 
 /** Event types that describe one attempt (batch.* and contact.* do not go through the table). */
 export const attemptEventTypes = [
@@ -28,6 +28,13 @@ export type AttemptEventType = (typeof attemptEventTypes)[number];
 
 export function isAttemptEvent(type: EventType): type is AttemptEventType {
   return (attemptEventTypes as readonly EventType[]).includes(type);
+}
+
+/** A parsed event about one attempt, its `data` typed by its `type`. */
+export type AttemptCallEvent = Extract<CallEvent, { type: AttemptEventType }>;
+
+export function isAttemptCallEvent(ev: CallEvent): ev is AttemptCallEvent {
+  return isAttemptEvent(ev.type);
 }
 
 /**
@@ -115,16 +122,6 @@ export function transition(status: AttemptStatus, type: AttemptEventType): Trans
   return transitions[status][type];
 }
 
-
-/** The outcome a finishing event carries; anything unrecognised counts as `failed`, never as success. */
-export function finishingOutcome(
-  type: 'call.failed' | 'call.completed',
-  data: Record<string, unknown>,
-): AttemptOutcome {
-  const o = data.outcome;
-  const allowed: readonly string[] = type === 'call.failed' ? callFailedOutcomes : attemptOutcomes;
-  return typeof o === 'string' && allowed.includes(o) ? (o as AttemptOutcome) : 'failed';
-}
 
 export interface MachineEvent {
   id: string;

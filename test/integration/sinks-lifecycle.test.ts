@@ -262,6 +262,23 @@ describe('failures', () => {
     expect(events.map((e) => e.type)).toEqual(['batch.completed']);
   });
 
+  it('rejects a malformed event for good, with its reason, and applies none of it', async () => {
+    const { attempts } = await setup();
+    const a = attempts[0]!;
+    // Straight onto the queue, as a producer that skipped the schema would: an outcome no call has.
+    const bad = newCallEvent('call.completed', a.id, { outcome: 'great', durationMs: 5 });
+    await rt.queues.callEvents.add(bad.type, bad, { jobId: bad.id, attempts: 5 });
+    const job = await waitFor(async () => {
+      const j = await rt.queues.callEvents.getJob(bad.id);
+      return (await j?.getState()) === 'failed' ? j : undefined;
+    }, { what: 'the malformed event failed' });
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/invalid call event.*outcome/s);
+    const attempt = await rt.db.selectFrom('attempts').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
+    expect(attempt).toMatchObject({ status: 'dialing', outcome: null });
+    expect(await eventsOf(rt.db, a.id)).toEqual([]);
+  });
+
   it('fails only the event that cannot be processed, not the ones recorded with it', async () => {
     const batch = await insertBatch(rt.db, orgId, campaignId);
     const [good] = await insertContacts(rt.db, orgId, batch.id, 1);
