@@ -5,11 +5,9 @@
 // module is the only writer of attempts.status = queued. Limits hold across any number of
 // schedulers because the lease script, not this arithmetic, is the guard.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { callDeadlineMs } from '../core/call-deadline.js';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
-import type { Db } from '../core/db/client.js';
 import { activateDueBatches } from '../core/sql/batches/activate.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import type { CallEventJob } from '../core/queues.js';
@@ -266,12 +264,4 @@ async function enqueue(
     queueCallEvents(rt.queues.callEvents, events),
   ]);
   for (const g of granted) metrics.admissionLatency.observe(Math.max(0, (now.getTime() - g.contact.nextAttemptAt.getTime()) / 1000));
-}
-
-/** Contacts due now in running batches (tests and the reconciler's idle check). */
-export async function dueContacts(db: Db): Promise<number> {
-  const r = await sql<{ n: string }>`
-    select count(*) as n from contacts c join batches b on b.id = c.batch_id
-     where b.status = 'running' and c.status = 'pending' and c.next_attempt_at <= now()`.execute(db);
-  return Number(r.rows[0]?.n ?? 0);
 }

@@ -2,7 +2,7 @@
 // attempts_batch_idx index), each with its contact's phone: the contract item shape.
 import type { Db } from '../../core/db/client.js';
 import type { AttemptOutcome, AttemptStatus } from '../../core/domain.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { pastCursor, textOf, type Cursor } from './keyset.js';
 
 export interface AttemptItem {
   id: string;
@@ -48,9 +48,7 @@ export async function listAttempts(
     ])
     .where('a.batch_id', '=', batchId);
   if (after)
-    q = q.where((eb) =>
-      eb(eb.refTuple('a.queued_at', 'a.id'), '>', eb.tuple(timestampOf(after.at), after.id)),
-    );
+    q = q.where(pastCursor('a.queued_at', 'a.id', 'asc', after));
   const rows = await q
     .orderBy('a.queued_at', 'asc')
     .orderBy('a.id', 'asc')

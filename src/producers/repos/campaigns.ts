@@ -3,7 +3,7 @@
 import { campaignInputSchema, type CampaignConfig } from '../../core/campaign.js';
 import type { Db } from '../../core/db/client.js';
 import type { CampaignRow } from '../../core/db/schema.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { pastCursor, textOf, type Cursor } from './keyset.js';
 
 export interface Campaign {
   id: string;
@@ -58,7 +58,7 @@ export async function listCampaigns(
     .select(textOf('created_at').as('cursor_at'))
     .where('org_id', '=', orgId);
   if (after)
-    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
+    q = q.where(pastCursor('created_at', 'id', 'desc', after));
   const rows = await q
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')

@@ -1,7 +1,7 @@
 // The org's do-not-call list, keyed by E.164 phone. Adding is idempotent (the reason of the
 // first entry is kept); removing reports how many numbers were actually on the list.
 import type { Db } from '../../core/db/client.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { pastCursor, textOf, type Cursor } from './keyset.js';
 
 export interface DncEntry {
   phone: string;
@@ -48,9 +48,7 @@ export async function listDnc(
   if (opts.phone) q = q.where('phone', '=', opts.phone);
   const after = opts.after;
   if (after)
-    q = q.where((eb) =>
-      eb(eb.refTuple('created_at', 'phone'), '<', eb.tuple(timestampOf(after.at), after.id)),
-    );
+    q = q.where(pastCursor('created_at', 'phone', 'desc', after));
   const rows = await q
     .orderBy('created_at', 'desc')
     .orderBy('phone', 'desc')

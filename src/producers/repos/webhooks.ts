@@ -3,7 +3,7 @@
 // reference it, but it disappears from every org-facing read.
 import type { Db } from '../../core/db/client.js';
 import type { DeliveryStatus } from '../../core/db/schema.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { pastCursor, textOf, type Cursor } from './keyset.js';
 
 export interface Endpoint {
   id: string;
@@ -125,7 +125,7 @@ export async function listDeliveries(
     ])
     .where('endpoint_id', '=', endpointId);
   if (after)
-    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
+    q = q.where(pastCursor('created_at', 'id', 'desc', after));
   const rows = await q
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
