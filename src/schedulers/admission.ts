@@ -94,7 +94,7 @@ interface Sorted {
  * closed (an import lands every contact due at once, day or night) are moved out of the way
  * quickly; only `quota` open contacts per batch are admitted, the rest stay pending untouched.
  */
-function sortClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, quota: Map<string, number>, now: Date): Sorted {
+function partitionClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, quota: Map<string, number>, now: Date): Sorted {
   const out: Sorted = { admit: [], moves: [], dnc: [] };
   const admitted = new Map<string, number>();
   for (const c of claimed) {
@@ -181,7 +181,7 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
     await rt.db.transaction().execute(async (trx) => {
       const running = await lockRunningBatches(trx, [...quota.keys()]);
       const claimed = await claimDueContacts(trx, claimLimits(quota, running));
-      sorted = sortClaims(claimed, byId, quota, now);
+      sorted = partitionClaims(claimed, byId, quota, now);
       granted = await takeLeases(deps, sorted.admit, byId);
       await createAttempts(trx, granted.map(toAttempt));
       await rescheduleContacts(trx, sorted.moves);

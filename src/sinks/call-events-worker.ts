@@ -1,5 +1,5 @@
 // The `call-events` worker. Jobs that arrive together are recorded together: one transaction
-// per group (batcher.ts), events applied in attempt-id order so concurrent groups lock attempt
+// per group (group-commit.ts), events applied in attempt-id order so concurrent groups lock attempt
 // rows in the same order and cannot deadlock. After the commit: queue the webhook deliveries,
 // release the finished attempts' slot leases (which wakes the schedulers), check their batches.
 // If a group fails, its events are retried one transaction each, so one bad event fails alone.
@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { outdialMetrics, type OutdialMetrics } from '../core/metrics-catalog.js';
 import { callEventJobSchema, queueNames, type CallEvent, type CallEventJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { createGroupRunner, type Settled } from './batcher.js';
+import { createGroupRunner, type Settled } from './group-commit.js';
 import { checkBatch } from './batch-checks.js';
 import type { BreakerConfig } from './circuit-breaker.js';
 import { enqueueDeliveries } from './deliveries.js';
