@@ -268,10 +268,10 @@ describe('failures', () => {
     // Straight onto the queue, as a producer that skipped the schema would: an outcome no call has.
     const bad = newCallEvent('call.completed', a.id, { outcome: 'great', durationMs: 5 });
     await rt.queues.callEvents.add(bad.type, bad, { jobId: bad.id, attempts: 5 });
-    const job = await waitFor(async () => {
-      const j = await rt.queues.callEvents.getJob(bad.id);
-      return (await j?.getState()) === 'failed' ? j : undefined;
-    }, { what: 'the malformed event failed' });
+    await waitFor(async () => (await rt.queues.callEvents.getJobState(bad.id)) === 'failed', {
+      what: 'the malformed event failed',
+    });
+    const job = (await rt.queues.callEvents.getJob(bad.id))!;
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/invalid call event.*outcome/s);
     const attempt = await rt.db.selectFrom('attempts').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
