@@ -9,9 +9,9 @@ import type { AttemptUpdate } from '../core/db/schema.js';
 import type { AttemptOutcome } from '../core/domain.js';
 import type { WebhookBody } from '../core/events.js';
 import type { CallEvent } from '../core/queues.js';
-import { isAttemptCallEvent, transition } from './attempt-machine.js';
+import { isAttemptCallEvent, transition, type AttemptCallEvent } from './attempt-machine.js';
 import { attemptPatch } from './attempt-patch.js';
-import { settleFinishedAttempt } from './finish-attempt.js';
+import { settleFinishedAttempt, type FinishedEvent } from './finish-attempt.js';
 import type { NextOpen } from './retry-policy.js';
 import { batchScope, lockAttempts, updateAttempt, type LockedAttempt } from './store/attempts.js';
 import { recordCallEvent, recordCallEvents } from './store/call-events.js';
@@ -112,7 +112,7 @@ async function apply(
     g.db,
     a,
     patch.outcome,
-    { id: ev.id, occurredAt, data: ev.data },
+    finishedEvent(ev, occurredAt),
     g.nextOpen,
   );
   return {
@@ -156,5 +156,16 @@ async function bodyFor(
     contactId: a.contact_id,
     attemptId: a.id,
     data,
+  };
+}
+
+/** What the contact's settlement needs from the event that finished the attempt (data typed by its schema). */
+function finishedEvent(ev: AttemptCallEvent, occurredAt: Date): FinishedEvent {
+  const asked = ev.type === 'call.completed' ? ev.data : null;
+  return {
+    id: ev.id,
+    occurredAt,
+    callbackAt: asked?.callbackAt ? new Date(asked.callbackAt) : null,
+    optOut: asked?.optOut === true,
   };
 }
