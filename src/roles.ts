@@ -3,7 +3,7 @@
 // work arrives; dialer last among workers so calls in flight finish), then the runtime closes
 // queues, Redis and the pool. Beside other roles the API has a pool of its own (closed with it).
 import { createConfiguredDb, type Runtime } from './core/runtime.js';
-import { coreChecks, livekitCheck, startRoleHttp } from './core/health.js';
+import { coreChecks, livekitCheck, startRoleHttp, type RoleHttp } from './core/health.js';
 import { createSlotLeases } from './core/leases.js';
 import { defaultSimDurations, type SimDurations } from './dialer/sim/sim-scenario.js';
 import { openPlacedCallLog, recordPlacedCalls } from './dialer/sim/placed-call-log.js';
@@ -23,6 +23,9 @@ export interface RunningRoles {
   apiUrl: string | null;
   /** The Sim adapter when the dialer runs on it (the demo and tests read its call log). */
   telephony: Telephony | null;
+  /** The port of /metrics, /healthz and /readyz when no API runs here (they are the API's otherwise). */
+  opsPort: number | null;
+  /** Turns every role's /readyz 503 and drains the roles (calls in flight finish); the ops server closes last. */
   close(): Promise<void>;
 }
 
@@ -84,8 +87,10 @@ export async function startRoles(
   opts: { port?: number; telephony?: Telephony; opsPort?: number } = {},
 ): Promise<RunningRoles> {
   const closers: (() => Promise<void>)[] = [];
+  const drainers: (() => void)[] = [];
   let apiUrl: string | null = null;
   let telephony: Telephony | null = null;
+  let ops: RoleHttp | null = null;
   try {
     if (roles.includes('sinks')) {
       const sinks = await startSinks(rt, { leases: createSlotLeases(rt.redis, rt.keys) });
@@ -106,6 +111,7 @@ export async function startRoles(
       const mounts = [{ path: '/', handler: createLiveKitWebhookRouter(rt) }];
       const api = await startApiRole(rt, roles, opts.port === undefined ? { mounts } : { mounts, port: opts.port });
       apiUrl = api.url;
+      drainers.push(() => api.setDraining());
       closers.push(() => api.close());
     } else if (opts.opsPort !== undefined) {
       // Roles without the API still serve /metrics, /healthz and /readyz.
@@ -114,18 +120,23 @@ export async function startRoles(
       if (roles.includes('dialer') && c.OUTDIAL_TELEPHONY === 'livekit' && c.LIVEKIT_URL && c.LIVEKIT_API_KEY && c.LIVEKIT_API_SECRET) {
         checks.push(livekitCheck(c.LIVEKIT_URL, c.LIVEKIT_API_KEY, c.LIVEKIT_API_SECRET));
       }
-      const http = await startRoleHttp(rt, { port: opts.opsPort, checks });
-      closers.push(() => http.close());
+      ops = await startRoleHttp(rt, { port: opts.opsPort, checks });
+      drainers.push(() => ops?.setDraining());
     }
   } catch (err) {
     for (const close of closers.reverse()) await close().catch(() => undefined); // best effort: the start error is what matters
+    await ops?.close().catch(() => undefined);
     throw err;
   }
   return {
     apiUrl,
     telephony,
+    opsPort: ops?.port ?? null,
     async close() {
+      for (const drain of drainers) drain();
       for (const close of [...closers].reverse()) await close();
+      // Last: while the roles drain, probes keep getting their 503 rather than a refused connection.
+      await ops?.close();
     },
   };
 }

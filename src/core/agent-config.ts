@@ -2,11 +2,7 @@
 // fake providers) and default models and voice. Parsed once by the agent at start, like config.ts.
 // Added by the agent work as a separate, additive file so config.ts stays the lead's.
 import { z } from 'zod';
-
-const optionalNonEmpty = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+import { optionalNonEmpty, parseEnv } from './config.js';
 
 export const agentConfigSchema = z.object({
   DEEPGRAM_BASE_URL: optionalNonEmpty,
@@ -53,10 +49,5 @@ export const agentConfigSchema = z.object({
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
 export function loadAgentConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
-  const parsed = agentConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid agent configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(agentConfigSchema, env, 'agent configuration');
 }

@@ -37,6 +37,9 @@ const defaultWeekly = {
   sat: [['10:00', '18:00']],
 } satisfies Partial<Record<Weekday, TimeRange[]>>;
 
+/** A campaign's ring timeout and longest call when its config names none (also what SQL falls back to). */
+export const callLimitDefaults = { ringTimeoutSeconds: 30, maxCallSeconds: 300 } as const;
+
 export const LEGAL_QUIET_HOURS: TimeRange = ['08:00', '21:00'];
 
 export const scheduleSchema = z
@@ -127,8 +130,8 @@ export const campaignInputSchema = z
     callerId: e164.default('+12025550100'),
     defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 region such as "US"').default('US'),
     trunk: z.string().min(1).max(100).default('default'),
-    ringTimeoutSeconds: z.number().int().min(5).max(180).default(30),
-    maxCallSeconds: z.number().int().min(10).max(7200).default(300),
+    ringTimeoutSeconds: z.number().int().min(5).max(180).default(callLimitDefaults.ringTimeoutSeconds),
+    maxCallSeconds: z.number().int().min(10).max(7200).default(callLimitDefaults.maxCallSeconds),
     outcomeSchema: z.record(z.string(), z.unknown()).nullable().default(null),
     transfer: transferSchema.nullable().default(null),
     /** Two-way voice settings; unset fields fall back to the agent's environment. */

@@ -1,6 +1,8 @@
-// The process environment, validated once at start-up. Nothing else reads process.env:
-// the parsed Config is passed down explicitly. A missing or invalid variable stops the
-// process with a message naming it.
+// The process environment, validated once at start-up; the parsed Config is passed down
+// explicitly. Two narrower loaders read the environment through `parseEnv` below, for settings
+// only they need: the agent's (core/agent-config.ts) and the client commands'
+// (producers/client/config.ts). A missing or invalid variable stops the process with a message
+// naming it.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { GENERATE_SECRET_HINT, secretWeakness } from './secret-policy.js';
@@ -9,7 +11,8 @@ const bool = z
   .enum(['true', 'false', '1', '0'])
   .transform((v) => v === 'true' || v === '1');
 
-const optionalNonEmpty = z
+/** An optional variable; set but empty counts as unset. */
+export const optionalNonEmpty = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
@@ -143,13 +146,22 @@ export class ConfigError extends Error {
 }
 
 /** Parses an environment; throws ConfigError naming every bad variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+/** Parses `env` with `schema`; throws ConfigError naming each bad variable (`what`: whose configuration). */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+  what = 'configuration',
+): z.output<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`invalid ${what}:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  return parseEnv(configSchema, env);
 }
 
 /** Checks the variables a role needs beyond the defaults; throws ConfigError naming the missing ones. */

@@ -3,7 +3,7 @@
 // A role with the database writes the event to the outbox first (`emitDurably`, or `writeOutbox`
 // inside its own transaction), so an event Redis loses before the sinks record it is queued
 // again by the reconciler. The agent, which has no database, queues only (`emitCallEvent`).
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
@@ -17,12 +17,6 @@ export function newCallEvent(
   occurredAt: Date = new Date(),
 ): CallEventJob {
   return { id: randomUUID(), type, attemptId, occurredAt: occurredAt.toISOString(), data };
-}
-
-/** A stable uuid from text, so the same fact always yields the same event id (deduped everywhere). */
-export function stableUuid(text: string): string {
-  const h = createHash('sha256').update(text).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** A job that failed for a passing reason (Postgres restarting) is tried again. */
@@ -44,12 +38,16 @@ export async function emitCallEvent(queue: Queue<CallEventJob>, event: CallEvent
   await queueCallEvents(queue, [callEventJobSchema.parse(event)]);
 }
 
-/** Writes events to the outbox; given a transaction, they commit (or not) with the change they report. */
+/**
+ * Writes events to the outbox; given a transaction, they commit (or not) with the change they
+ * report. Each is checked against its type's schema first: a malformed event fails its producer.
+ */
 export async function writeOutbox(db: Kysely<Database>, events: readonly CallEventJob[]): Promise<void> {
   if (events.length === 0) return;
+  const valid = events.map((e) => callEventJobSchema.parse(e));
   await db
     .insertInto('event_outbox')
-    .values(events.map((e) => ({ id: e.id, event: JSON.stringify(e) })))
+    .values(valid.map((e) => ({ id: e.id, event: JSON.stringify(e) })))
     .onConflict((oc) => oc.column('id').doNothing())
     .execute();
 }

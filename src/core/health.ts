@@ -1,7 +1,8 @@
-// Liveness, readiness and the small HTTP server of the roles that have no API (scheduler, dialer,
-// agent, sinks). /healthz says the process is alive; /readyz says it can do its work now
-// (Postgres, Redis, migrations applied, plus role extras such as LiveKit for the dialer) and
-// turns 503 as soon as the role starts draining, so Kubernetes stops routing to it.
+// Liveness and readiness of every role (the api mounts the same router), and the small HTTP server
+// of the roles that have no API (scheduler, dialer, agent, sinks). /healthz says the process is
+// alive; /readyz says it can do its work now (Postgres, Redis, migrations applied, plus role
+// extras such as LiveKit for the dialer) and turns 503 as soon as the role starts draining, so
+// Kubernetes stops routing to it. One shape everywhere: `{ ok: true }` and `ReadinessReport`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { Router } from 'express';
@@ -93,25 +94,21 @@ export async function runChecks(checks: readonly ReadinessCheck[], timeoutMs = C
   return results;
 }
 
-export interface OpsRouter extends Router {
+export interface HealthRouter extends Router {
   /** From now on /readyz answers 503 (called when shutdown begins). */
   setDraining(): void;
 }
+export type OpsRouter = HealthRouter;
 
-/** GET /metrics, /healthz and /readyz; the api mounts it on its own app, other roles get it from startRoleHttp. */
-export function opsRouter(
-  rt: Runtime,
-  opts: { checks?: readonly ReadinessCheck[]; metrics?: MetricsHandlerOptions } = {},
-): OpsRouter {
-  const checks = opts.checks ?? coreChecks(rt);
+/** GET /healthz and /readyz, for every role (the api mounts it on its own app). */
+export function healthRouter(checks: readonly ReadinessCheck[], opts: { checkTimeoutMs?: number } = {}): HealthRouter {
   let draining = false;
   const router = Router();
-  router.get('/metrics', metricsHandler(rt, opts.metrics));
   router.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
   router.get('/readyz', (_req, res, next) => {
-    runChecks(checks)
+    runChecks(checks, opts.checkTimeoutMs)
       .then((results) => {
         const ok = !draining && Object.values(results).every((r) => r.ok);
         const report: ReadinessReport = { ok, draining, checks: results };
@@ -124,6 +121,18 @@ export function opsRouter(
       draining = true;
     },
   });
+}
+
+/** GET /metrics, /healthz and /readyz of a role without the API (startRoleHttp). */
+export function opsRouter(
+  rt: Runtime,
+  opts: { checks?: readonly ReadinessCheck[]; metrics?: MetricsHandlerOptions } = {},
+): OpsRouter {
+  const health = healthRouter(opts.checks ?? coreChecks(rt));
+  const router = Router();
+  router.get('/metrics', metricsHandler(rt, opts.metrics));
+  router.use(health);
+  return Object.assign(router, { setDraining: () => health.setDraining() });
 }
 
 export interface RoleHttp {

@@ -8,7 +8,9 @@
 // token gets them.
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
+import { callAgeSql, callDeadlineSql } from './call-deadline.js';
 import type { Db } from './db/client.js';
+import { leaseMarginMs } from './leases.js';
 import { UnauthorizedError } from './errors.js';
 import { outdialMetrics, renderMetrics } from './metrics-catalog.js';
 import { allQueues } from './queue-set.js';
@@ -20,19 +22,17 @@ const SCRAPE_PART_TIMEOUT_MS = 3000;
 /** How long scrape-time query results are reused: below any sane scrape interval, above a burst of scrapers. */
 export const SCRAPE_CACHE_MS = 5000;
 
-/** Beyond ring timeout + max call time, an attempt has this long to be closed by sinks before it counts as stuck. */
+/** Beyond its call deadline (core/call-deadline.ts), an attempt has this long to be closed before it counts as stuck. */
 export const STUCK_MARGIN_SECONDS = 600;
 
-/** Open attempts whose queue time + ring timeout + max call time + margin has passed. */
-export async function countStuckAttempts(db: Db, marginSeconds = STUCK_MARGIN_SECONDS): Promise<number> {
+/** Open attempts past their call deadline by `marginMs`: ones the reconciler should have failed and did not. */
+export async function countStuckAttempts(db: Db, marginMs = STUCK_MARGIN_SECONDS * 1000): Promise<number> {
   const { rows } = await sql<{ n: string }>`
     select count(*) as n
       from attempts a
       join campaigns c on c.id = a.campaign_id
      where a.status <> 'finished'
-       and a.queued_at < now() - make_interval(secs => coalesce((c.config->>'ringTimeoutSeconds')::int, 30)
-                                                      + coalesce((c.config->>'maxCallSeconds')::int, 300)
-                                                      + ${marginSeconds})`.execute(db);
+       and ${callAgeSql('a')} > ${callDeadlineSql('c', marginMs)}`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -40,7 +40,7 @@ export async function refreshScrapeGauges(rt: Runtime): Promise<void> {
   const m = outdialMetrics(rt.registry);
   m.maxActiveCalls.set(rt.config.OUTDIAL_MAX_ACTIVE_CALLS);
   const [stuck, limits, active] = await Promise.all([
-    countStuckAttempts(rt.db),
+    countStuckAttempts(rt.db, leaseMarginMs(rt.config) + STUCK_MARGIN_SECONDS * 1000),
     sql<{ id: string; max_concurrency: number }>`
       select o.id, o.max_concurrency from orgs o
        where exists (select 1 from batches b where b.org_id = o.id and b.status = 'running')`.execute(rt.db),

@@ -2,7 +2,8 @@
 // payloads with these schemas; workers validate what they pull.
 import { z } from 'zod';
 import { Queue, type ConnectionOptions, type QueueOptions } from 'bullmq';
-import { eventTypes } from './domain.js';
+import { eventTypes, type EventType } from './domain.js';
+import { eventDataSchemas } from './event-data.js';
 
 export const queueNames = {
   dial: 'dial',
@@ -18,7 +19,7 @@ export const dialJobSchema = z.object({ attemptId: z.uuid() }).strict();
 export type DialJob = z.infer<typeof dialJobSchema>;
 
 /** One event about an attempt or a batch. `id` is the idempotency key end to end (jobId, call_events.id, webhook id). */
-export const callEventJobSchema = z
+const callEventEnvelope = z
   .object({
     id: z.uuid(),
     type: z.enum(eventTypes),
@@ -29,7 +30,24 @@ export const callEventJobSchema = z
     data: z.record(z.string(), z.unknown()),
   })
   .strict();
-export type CallEventJob = z.infer<typeof callEventJobSchema>;
+/** An event as producers build and queues carry it; `callEventJobSchema` checks its data for its type. */
+export type CallEventJob = z.infer<typeof callEventEnvelope>;
+
+function eventOf<T extends EventType>(type: T) {
+  return callEventEnvelope.extend({ type: z.literal(type), data: eventDataSchemas[type] });
+}
+type EventOptions<T extends readonly EventType[]> = {
+  -readonly [K in keyof T]: T[K] extends EventType ? ReturnType<typeof eventOf<T[K]>> : never;
+};
+
+/**
+ * The events as a union on `type`, each with its own `data` schema: every emit parses with it (a
+ * malformed event fails its producer) and so does the call-events worker (an unknown or malformed
+ * event fails for good, with the reason, and is never half-applied).
+ */
+export const callEventJobSchema = z.discriminatedUnion('type', eventTypes.map(eventOf) as unknown as EventOptions<typeof eventTypes>);
+/** A parsed event: `data` typed by `type`. */
+export type CallEvent = z.infer<typeof callEventJobSchema>;
 
 export const webhookJobSchema = z.object({ deliveryId: z.uuid() }).strict();
 export type WebhookJob = z.infer<typeof webhookJobSchema>;

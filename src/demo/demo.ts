@@ -16,6 +16,7 @@ import { migrateToLatest } from '../core/db/migrate.js';
 import { createLogger } from '../core/logger.js';
 import { createRuntime, type Runtime } from '../core/runtime.js';
 import { newWebhookSecret } from '../core/secrets.js';
+import type { ImportReport } from '../producers/import/import-report.js';
 import { startRoles, type RunningRoles } from '../roles.js';
 import { generateContactsCsv } from './contacts.js';
 import { ApiClient } from './api-client.js';
@@ -52,15 +53,6 @@ export interface DemoTelephony {
   start(config: Config): Promise<() => Promise<void>>;
   /** The roles' log (at info) goes to this file instead of the terminal, next to the stack's logs. */
   logFile: string;
-}
-
-export interface ImportReport {
-  batchId: string;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  suppressed: number;
-  errors: { line: number; reason: string }[];
 }
 
 export interface Demo {

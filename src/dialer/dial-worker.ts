@@ -5,7 +5,8 @@ import { UnrecoverableError, type Queue } from 'bullmq';
 import type { Kysely } from 'kysely';
 import { campaignInputSchema } from '../core/campaign.js';
 import type { Database } from '../core/db/schema.js';
-import { emitDurably, newCallEvent, stableUuid } from '../core/events.js';
+import { emitDurably, newCallEvent } from '../core/events.js';
+import { unclaimableEventId } from '../core/ids.js';
 import { maskPhone, type Logger } from '../core/logger.js';
 import { dialJobSchema, type CallEventJob } from '../core/queues.js';
 import { claimAttemptForDial, unclaimable, type ClaimedAttempt } from './attempt-claim.js';
@@ -94,7 +95,7 @@ export function createDialProcessor(deps: DialProcessorDeps): (data: unknown) =>
             ? { outcome: 'cancelled', sipStatus: null, reason: 'batch cancelled' }
             : { outcome: 'failed', sipStatus: null, reason: OWN_FAILURE_REASONS.expiredInQueue };
         await emitLogged(deps, [
-          { ...newCallEvent('call.failed', attemptId, data), id: stableUuid(`unclaimable:${attemptId}`) },
+          { ...newCallEvent('call.failed', attemptId, data), id: unclaimableEventId(attemptId) },
         ]);
       }
       deps.log.info({ attemptId }, 'dial.skipped_not_queued');

@@ -2,7 +2,8 @@
 // happens to the call through CallEvents, exactly once per call: `call.answered` or `call.failed`
 // (plus, for the Sim, the agent's later events). The dial worker never touches a provider itself.
 import type { CampaignConfig } from '../core/campaign.js';
-import type { AttemptOutcome, EventType } from '../core/domain.js';
+import type { EventType } from '../core/domain.js';
+import type { DialFailureOutcome } from '../core/event-data.js';
 
 export interface DialRequest {
   attemptId: string;
@@ -22,12 +23,6 @@ export interface DialRequest {
   /** The contact's template variables ({{first_name}} …). */
   variables: Readonly<Record<string, string>>;
 }
-
-/** Outcomes a dial attempt can end in before anyone speaks. */
-export type DialFailureOutcome = Extract<
-  AttemptOutcome,
-  'busy' | 'rejected' | 'invalid_number' | 'no_answer' | 'failed'
->;
 
 export interface DialFailure {
   outcome: DialFailureOutcome;

@@ -70,7 +70,10 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   return v1;
 }
 
-export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
+/** The api's express app; `setDraining` turns its /readyz 503 (shutdown has begun). */
+export type ApiApp = Express & { setDraining(): void };
+
+export function createApp(rt: Runtime, opts: ApiOptions = {}): ApiApp {
   const registry = new OpenAPIRegistry();
   const authFailures = authFailureLimiterFor(rt);
   const deps: RouteDeps = {
@@ -87,13 +90,12 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   app.set('trust proxy', rt.config.OUTDIAL_TRUST_PROXY);
   app.use(requestLogger(rt.log));
   app.use(helmet());
-  app.use(
-    healthRoutes(
-      rt,
-      registry,
-      opts.readyCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: opts.readyCheckTimeoutMs },
-    ),
+  const health = healthRoutes(
+    rt,
+    registry,
+    opts.readyCheckTimeoutMs === undefined ? {} : { checkTimeoutMs: opts.readyCheckTimeoutMs },
   );
+  app.use(health);
 
   for (const m of opts.mounts ?? []) app.use(m.path, m.handler);
   // ── ops: Bull Board (/admin/queues, cookie auth + CSRF) and /metrics mount here. ──
@@ -109,5 +111,5 @@ export function createApp(rt: Runtime, opts: ApiOptions = {}): Express {
   });
   app.use(notFoundHandler);
   app.use(errorHandler);
-  return app;
+  return Object.assign(app, { setDraining: () => health.setDraining() });
 }

@@ -11,6 +11,8 @@ export interface ApiHandle {
   url: string;
   /** The separate /metrics listener when OUTDIAL_METRICS_PORT is set. */
   metrics: RoleHttp | null;
+  /** /readyz answers 503 from now on (shutdown has begun). */
+  setDraining(): void;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,10 @@ export async function startApi(
     server,
     url,
     metrics,
+    setDraining: () => {
+      app.setDraining();
+      metrics?.setDraining();
+    },
     async close() {
       await metrics?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

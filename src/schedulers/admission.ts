@@ -5,19 +5,17 @@
 // module is the only writer of attempts.status = queued. Limits hold across any number of
 // schedulers because the lease script, not this arithmetic, is the guard.
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { callDeadlineMs } from '../core/call-deadline.js';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
-import type { Db } from '../core/db/client.js';
+import { activateDueBatches } from '../core/sql/batches/activate.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import type { CallEventJob } from '../core/queues.js';
-import { LEASE_MARGIN_MS, leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
+import { leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
-import { changeBatches } from './batch-events.js';
 import { createAttempts, finishDncContacts, rescheduleContacts, type NewAttempt } from './sql/admit-contacts.js';
-import { activateDueBatches } from './sql/batch-status.js';
 import { claimDueContacts, lockRunningBatches, type ClaimedContact } from './sql/claim-contacts.js';
 import { runnableBatches, type RunnableBatch } from './sql/runnable-batches.js';
 
@@ -53,13 +51,6 @@ function scheduleOf(b: RunnableBatch): Schedule {
     scheduleCache.set(b.scheduleJson, s);
   }
   return s;
-}
-
-export function leaseTtlMs(
-  b: Pick<RunnableBatch, 'ringTimeoutSeconds' | 'maxCallSeconds'>,
-  marginMs: number = LEASE_MARGIN_MS,
-): number {
-  return (b.ringTimeoutSeconds + b.maxCallSeconds) * 1000 + marginMs;
 }
 
 /** How many contacts each batch may claim now, bounded by every limit and the trunks' CPS buckets. */
@@ -103,7 +94,7 @@ interface Sorted {
  * closed (an import lands every contact due at once, day or night) are moved out of the way
  * quickly; only `quota` open contacts per batch are admitted, the rest stay pending untouched.
  */
-function sortClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, quota: Map<string, number>, now: Date): Sorted {
+function partitionClaims(claimed: ClaimedContact[], byId: Map<string, RunnableBatch>, quota: Map<string, number>, now: Date): Sorted {
   const out: Sorted = { admit: [], moves: [], dnc: [] };
   const admitted = new Map<string, number>();
   for (const c of claimed) {
@@ -146,7 +137,7 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
       batchId,
       attemptIds: ids,
       limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
-      ttlMs: leaseTtlMs(b, leaseMarginMs(deps.rt.config)),
+      ttlMs: callDeadlineMs(b, leaseMarginMs(deps.rt.config)),
     });
     return { b, contacts, ids };
   });
@@ -166,8 +157,8 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
 }
 
 /** scheduled → running for batches whose start has come, each announced once (`batch.started`). */
-export function activateBatches(rt: Runtime): Promise<number> {
-  return changeBatches(rt, activateDueBatches, (b) => ({ ...newCallEvent('batch.started', null, { orgId: b.orgId }), batchId: b.id }));
+export async function activateBatches(rt: Runtime): Promise<number> {
+  return (await activateDueBatches(rt.db, rt.queues.callEvents)).length;
 }
 
 export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<CycleResult> {
@@ -190,7 +181,7 @@ export async function runCycle(deps: AdmissionDeps, cycle: number): Promise<Cycl
     await rt.db.transaction().execute(async (trx) => {
       const running = await lockRunningBatches(trx, [...quota.keys()]);
       const claimed = await claimDueContacts(trx, claimLimits(quota, running));
-      sorted = sortClaims(claimed, byId, quota, now);
+      sorted = partitionClaims(claimed, byId, quota, now);
       granted = await takeLeases(deps, sorted.admit, byId);
       await createAttempts(trx, granted.map(toAttempt));
       await rescheduleContacts(trx, sorted.moves);
@@ -273,12 +264,4 @@ async function enqueue(
     queueCallEvents(rt.queues.callEvents, events),
   ]);
   for (const g of granted) metrics.admissionLatency.observe(Math.max(0, (now.getTime() - g.contact.nextAttemptAt.getTime()) / 1000));
-}
-
-/** Contacts due now in running batches (tests and the reconciler's idle check). */
-export async function dueContacts(db: Db): Promise<number> {
-  const r = await sql<{ n: string }>`
-    select count(*) as n from contacts c join batches b on b.id = c.batch_id
-     where b.status = 'running' and c.status = 'pending' and c.next_attempt_at <= now()`.execute(db);
-  return Number(r.rows[0]?.n ?? 0);
 }

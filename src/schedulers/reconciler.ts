@@ -5,13 +5,14 @@
 // settles batch status (cancelled contacts, completed batches), and queues again the outbox's
 // events that the sinks have not recorded after a while (their job was lost with Redis).
 import { sql } from 'kysely';
-import { newCallEvent, queueCallEvents, stableUuid, writeOutbox } from '../core/events.js';
+import { callAgeSql, callDeadlineSql } from '../core/call-deadline.js';
+import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
+import { stuckEventId } from '../core/ids.js';
 import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.js';
 import { callEventJobSchema, requeueJob, type CallEventJob, type RequeueResult } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { leaseTtlMs } from './admission.js';
-import { changeBatches } from './batch-events.js';
-import { cancelWaitingContacts, completeDrainedBatches } from './sql/batch-status.js';
+import { completeBatches } from '../core/sql/batches/complete.js';
+import { cancelWaitingContacts } from './sql/batch-status.js';
 import { OWN_FAILURE_REASONS } from '../core/failure-reasons.js';
 
 /** Longer than any admission transaction: a lease this old with no attempt row was orphaned by a crash. */
@@ -42,9 +43,7 @@ interface OpenAttempt {
 async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   const r = await sql<OpenAttempt>`
     select a.id, a.org_id, a.batch_id, a.status,
-           -- from the start of dialling once it began: a call that waited in the dial queue is not stuck
-           (extract(epoch from now() - coalesce(a.started_at, a.queued_at)) * 1000)::bigint as age_ms,
-           (((c.config->>'ringTimeoutSeconds')::int + (c.config->>'maxCallSeconds')::int) * 1000 + ${leaseMarginMs(rt.config)})::bigint as deadline_ms
+           ${callAgeSql('a')} as age_ms, ${callDeadlineSql('c', leaseMarginMs(rt.config))} as deadline_ms
       from attempts a join campaigns c on c.id = a.campaign_id
      where a.status <> 'finished'`.execute(rt.db);
   return r.rows.map((x) => ({ ...x, age_ms: Number(x.age_ms), deadline_ms: Number(x.deadline_ms) }));
@@ -104,14 +103,14 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
   const [attempts, batches] = await Promise.all([
     sql<{ id: string; status: string }>`
       select id, status from attempts where id = any(${strays.map((h) => h.attemptId)}::uuid[])`.execute(rt.db),
-    sql<{ id: string; ring: number | null; max_call: number | null }>`
-      select b.id, (c.config->>'ringTimeoutSeconds')::int as ring, (c.config->>'maxCallSeconds')::int as max_call
+    sql<{ id: string; ttl_ms: string }>`
+      select b.id, ${callDeadlineSql('c', leaseMarginMs(rt.config))} as ttl_ms
         from batches b join campaigns c on c.id = b.campaign_id
        where b.id = any(${[...new Set(strays.map((h) => h.batchId))]}::uuid[])`.execute(rt.db),
   ]);
   return {
     status: new Map(attempts.rows.map((a) => [a.id, a.status])),
-    ttl: new Map(batches.rows.map((b) => [b.id, leaseTtlMs({ ringTimeoutSeconds: b.ring ?? 30, maxCallSeconds: b.max_call ?? 300 }, leaseMarginMs(rt.config))])),
+    ttl: new Map(batches.rows.map((b) => [b.id, Number(b.ttl_ms)])),
   };
 }
 
@@ -127,7 +126,7 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
 async function failStuck(rt: Runtime, open: OpenAttempt[]): Promise<number> {
   const stuck = open.filter((a) => a.age_ms > a.deadline_ms);
   for (const a of stuck) {
-    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: OWN_FAILURE_REASONS.stuck }), id: stableUuid(`stuck:${a.id}`) };
+    const event = { ...newCallEvent('call.failed', a.id, { outcome: 'failed', sipStatus: null, reason: OWN_FAILURE_REASONS.stuck }), id: stuckEventId(a.id) };
     try {
       await writeOutbox(rt.db, [event]);
       await requeueEvent(rt, event);
@@ -197,11 +196,7 @@ export async function reconcile(
   const requeued = await requeueLostJobs(rt, open, opts.requeueGraceMs ?? 2000);
   const stuck = await failStuck(rt, open);
   await cancelWaitingContacts(rt.db);
-  const completed = await changeBatches(rt, completeDrainedBatches, (b) => ({
-    ...newCallEvent('batch.completed', null, { orgId: b.orgId }),
-    id: stableUuid(`completed:${b.id}`),
-    batchId: b.id,
-  }));
+  const completed = (await completeBatches(rt.db, rt.queues.callEvents)).length;
   const resent = await resendOutbox(rt, opts.outboxResendAfterMs);
   return { requeued, restored, released, stuck, completed, resent };
 }

@@ -4,7 +4,6 @@ import { attemptStatuses, type AttemptStatus } from '../core/domain.js';
 import {
   applyEvents,
   attemptEventTypes,
-  finishingOutcome,
   transition,
   type AttemptEventType,
   type MachineEvent,
@@ -62,26 +61,6 @@ describe('attempt transition table', () => {
   });
 });
 
-describe('finishing outcomes', () => {
-  it('takes the dial failure outcome from call.failed', () => {
-    expect(finishingOutcome('call.failed', { outcome: 'busy' })).toBe('busy');
-    expect(finishingOutcome('call.failed', { outcome: 'invalid_number' })).toBe('invalid_number');
-  });
-
-  it('takes cancelled from call.failed when the dialer found the batch cancelled', () => {
-    expect(finishingOutcome('call.failed', { outcome: 'cancelled' })).toBe('cancelled');
-  });
-
-  it('never lets call.failed claim a success', () => {
-    expect(finishingOutcome('call.failed', { outcome: 'completed' })).toBe('failed');
-  });
-
-  it('treats a missing or unknown outcome as failed', () => {
-    expect(finishingOutcome('call.completed', {})).toBe('failed');
-    expect(finishingOutcome('call.completed', { outcome: 'great' })).toBe('failed');
-    expect(finishingOutcome('call.completed', { outcome: 'voicemail_left' })).toBe('voicemail_left');
-  });
-});
 
 const eventArb = fc.record({
   id: fc.constantFrom('e1', 'e2', 'e3', 'e4', 'e5', 'e6'),

@@ -3,30 +3,23 @@
 // absorbs everything, so duplicated or reordered events can never undo a result. Duplicates
 // by event id are stopped before the table (call_events primary key); `applyEvents` shows
 // the same rule for pure callers.
-import { attemptOutcomes, type AttemptOutcome, type AttemptStatus, type EventType } from '../core/domain.js';
+import { eventTypes, type AttemptStatus, type EventType } from '../core/domain.js';
+import type { CallEvent } from '../core/queues.js';
 
-/** Event types that describe one attempt (batch.* and contact.* do not go through the table). */
-export const attemptEventTypes = [
-  'call.queued',
-  'call.dialing',
-  'call.answered',
-  'call.failed',
-  'call.amd_result',
-  'call.conversation_started',
-  'call.notification_delivered',
-  'call.voicemail_left',
-  'call.amd_hangup',
-  'call.user_hangup',
-  'call.transferred',
-  'call.transfer_failed',
-  'call.error',
-  'call.completed',
-  'call.recording_ready',
-] as const satisfies readonly EventType[];
-export type AttemptEventType = (typeof attemptEventTypes)[number];
+/** Event types that describe one attempt (`call.*`; batch.* and contact.* do not go through the table). */
+export type AttemptEventType = Extract<EventType, `call.${string}`>;
 
 export function isAttemptEvent(type: EventType): type is AttemptEventType {
-  return (attemptEventTypes as readonly EventType[]).includes(type);
+  return type.startsWith('call.');
+}
+
+export const attemptEventTypes: readonly AttemptEventType[] = eventTypes.filter(isAttemptEvent);
+
+/** A parsed event about one attempt, its `data` typed by its `type`. */
+export type AttemptCallEvent = Extract<CallEvent, { type: AttemptEventType }>;
+
+export function isAttemptCallEvent(ev: CallEvent): ev is AttemptCallEvent {
+  return isAttemptEvent(ev.type);
 }
 
 /**
@@ -112,19 +105,6 @@ export const transitions: Readonly<Record<AttemptStatus, Readonly<Record<Attempt
 
 export function transition(status: AttemptStatus, type: AttemptEventType): Transition {
   return transitions[status][type];
-}
-
-// A dial can also end `cancelled`: the dialer found the batch cancelled before dialing.
-const dialFailures = ['busy', 'no_answer', 'rejected', 'invalid_number', 'failed', 'cancelled'] as const;
-
-/** The outcome a finishing event carries; anything unrecognised counts as `failed`, never as success. */
-export function finishingOutcome(
-  type: 'call.failed' | 'call.completed',
-  data: Record<string, unknown>,
-): AttemptOutcome {
-  const o = data.outcome;
-  const allowed: readonly string[] = type === 'call.failed' ? dialFailures : attemptOutcomes;
-  return typeof o === 'string' && allowed.includes(o) ? (o as AttemptOutcome) : 'failed';
 }
 
 export interface MachineEvent {

@@ -1,21 +1,30 @@
 // Batch consequences checked after an attempt's transaction commits, so that concurrent
-// finishes each see the others' results: completion once nothing is left to call, and the
-// circuit breaker. Each status change and its batch event commit together.
+// finishes each see the others' results: completion once nothing is left to call (the core
+// transition, announced through the outbox and recorded like any event), and the circuit
+// breaker (recorded here, with the pause). Each status change and its batch event commit together.
 import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { Db } from '../core/db/client.js';
+import type { EventType } from '../core/domain.js';
 import type { WebhookBody } from '../core/events.js';
+import type { CallEventJob } from '../core/queues.js';
+import { completeBatches } from '../core/sql/batches/complete.js';
 import { defaultBreaker, shouldTrip, tripReason, type BreakerConfig } from './circuit-breaker.js';
 import type { FinishedAttempt } from './record-event.js';
-import { completeBatchIfDone, pauseBatch, recentOutcomes, type BatchRow } from './store/batches.js';
+import { pauseBatch, recentOutcomes, type BatchRow } from './store/batches.js';
 import { recordCallEvent } from './store/call-events.js';
 
 export interface BatchChange {
-  body: WebhookBody;
+  batchId: string;
+  type: EventType;
+  data: Record<string, unknown>;
+  /** Deliveries to queue now (none for an event that is queued to be recorded). */
   deliveryIds: string[];
 }
 
 export async function checkBatch(
   db: Db,
+  callEvents: Queue<CallEventJob>,
   f: FinishedAttempt,
   breaker: BreakerConfig = defaultBreaker,
 ): Promise<BatchChange[]> {
@@ -25,18 +34,10 @@ export async function checkBatch(
   const paused = await tripBreaker(db, f.batchId, breaker);
   if (paused) out.push(paused);
   if (f.contactFinished) {
-    const done = await completeBatch(db, f.batchId);
-    if (done) out.push(done);
+    for (const e of await completeBatches(db, callEvents, [f.batchId]))
+      out.push({ batchId: f.batchId, type: e.type, data: e.data, deliveryIds: [] });
   }
   return out;
-}
-
-/** Completes the batch if nothing is left to call, with its batch.completed event. */
-export async function completeBatch(db: Db, batchId: string): Promise<BatchChange | null> {
-  return db.transaction().execute(async (trx) => {
-    const b = await completeBatchIfDone(trx, batchId);
-    return b ? store(trx, batchEvent(b, 'batch.completed', {})) : null;
-  });
 }
 
 async function tripBreaker(db: Db, batchId: string, cfg: BreakerConfig): Promise<BatchChange | null> {
@@ -52,14 +53,11 @@ async function tripBreaker(db: Db, batchId: string, cfg: BreakerConfig): Promise
 }
 
 async function store(db: Db, body: WebhookBody): Promise<BatchChange> {
-  return { body, deliveryIds: (await recordCallEvent(db, body)) ?? [] };
+  const deliveryIds = (await recordCallEvent(db, body)) ?? [];
+  return { batchId: body.batchId ?? '', type: body.type, data: body.data, deliveryIds };
 }
 
-function batchEvent(
-  b: BatchRow,
-  type: 'batch.completed' | 'batch.paused',
-  data: Record<string, unknown>,
-): WebhookBody {
+function batchEvent(b: BatchRow, type: 'batch.paused', data: Record<string, unknown>): WebhookBody {
   return {
     id: randomUUID(),
     type,

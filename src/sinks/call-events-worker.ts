@@ -1,5 +1,5 @@
 // The `call-events` worker. Jobs that arrive together are recorded together: one transaction
-// per group (batcher.ts), events applied in attempt-id order so concurrent groups lock attempt
+// per group (group-commit.ts), events applied in attempt-id order so concurrent groups lock attempt
 // rows in the same order and cannot deadlock. After the commit: queue the webhook deliveries,
 // release the finished attempts' slot leases (which wakes the schedulers), check their batches.
 // If a group fails, its events are retried one transaction each, so one bad event fails alone.
@@ -9,9 +9,9 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { outdialMetrics, type OutdialMetrics } from '../core/metrics-catalog.js';
-import { callEventJobSchema, queueNames, type CallEventJob } from '../core/queues.js';
+import { callEventJobSchema, queueNames, type CallEvent, type CallEventJob } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { createGroupRunner, type Settled } from './batcher.js';
+import { createGroupRunner, type Settled } from './group-commit.js';
 import { checkBatch } from './batch-checks.js';
 import type { BreakerConfig } from './circuit-breaker.js';
 import { enqueueDeliveries } from './deliveries.js';
@@ -47,7 +47,7 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
     log: rt.log.child({ worker: queueNames.callEvents }),
     metrics: outdialMetrics(rt.registry),
   };
-  const runner = createGroupRunner((events: CallEventJob[]) => runGroup(ctx, events), {
+  const runner = createGroupRunner((events: CallEvent[]) => runGroup(ctx, events), {
     maxGroup: opts.maxGroup ?? 32,
     maxInFlight: opts.maxInFlight ?? 4,
   });
@@ -55,7 +55,12 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
     queueNames.callEvents,
     async (job: Job<CallEventJob>) => {
       const parsed = callEventJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`invalid call event: ${parsed.error.message}`);
+      if (!parsed.success) {
+        // Unknown type or data that does not fit it: failed for good (BullMQ's failed set is the
+        // dead letter, with this reason), never half-applied.
+        ctx.log.error({ jobId: job.id, type: job.data.type, err: parsed.error.message }, 'event.rejected');
+        throw new UnrecoverableError(`invalid call event: ${parsed.error.message}`);
+      }
       const ev = parsed.data;
       const rec = await runner.add(ev);
       if (rec.kind === 'skipped') {
@@ -87,7 +92,7 @@ export function startCallEventsWorker(rt: Runtime, opts: CallEventsWorkerOptions
 }
 
 /** A group in one transaction; if it fails, each event alone, so one bad event fails alone. */
-async function runGroup(ctx: Ctx, events: CallEventJob[]): Promise<Settled<Recorded>[]> {
+async function runGroup(ctx: Ctx, events: CallEvent[]): Promise<Settled<Recorded>[]> {
   try {
     return (await record(ctx, events)).map((value) => ({ ok: true, value }));
   } catch (err) {
@@ -105,9 +110,9 @@ async function runGroup(ctx: Ctx, events: CallEventJob[]): Promise<Settled<Recor
   }
 }
 
-async function record(ctx: Ctx, events: CallEventJob[]): Promise<Recorded[]> {
+async function record(ctx: Ctx, events: CallEvent[]): Promise<Recorded[]> {
   const order = events.map((_, i) => i).sort((a, b) => key(events[a]).localeCompare(key(events[b])));
-  const sorted = order.map((i) => events[i] as CallEventJob);
+  const sorted = order.map((i) => events[i] as CallEvent);
   const recorded = await ctx.rt.db.transaction().execute(async (trx) => {
     const r = await recordEvents(trx, sorted, ctx.opts.nextOpen);
     // Recorded (or known duplicates): the outbox rows have done their work, in the same commit.
@@ -135,9 +140,9 @@ async function afterCommit(ctx: Ctx, results: Recorded[]): Promise<void> {
     await opts.leases.release({ orgId: f.orgId, batchId: f.batchId, attemptId: f.attemptId });
   }
   for (const f of onePerBatch(finished)) {
-    const changes = await checkBatch(rt.db, f, opts.breaker);
+    const changes = await checkBatch(rt.db, rt.queues.callEvents, f, opts.breaker);
     for (const c of changes)
-      ctx.log.info({ batchId: c.body.batchId, type: c.body.type, data: c.body.data }, 'batch.changed');
+      ctx.log.info({ batchId: c.batchId, type: c.type, data: c.data }, 'batch.changed');
     await enqueueDeliveries(
       rt.queues.webhooks,
       changes.flatMap((c) => c.deliveryIds),
@@ -145,7 +150,7 @@ async function afterCommit(ctx: Ctx, results: Recorded[]): Promise<void> {
   }
 }
 
-function key(ev: CallEventJob | undefined): string {
+function key(ev: CallEvent | undefined): string {
   return ev?.attemptId ?? ev?.batchId ?? '';
 }
 

@@ -6,7 +6,7 @@ import type { Db } from '../core/db/client.js';
 import type { AttemptOutcome } from '../core/domain.js';
 import type { WebhookBody } from '../core/events.js';
 import { decideRetry, type NextOpen, type RetryDecision } from './retry-policy.js';
-import { derivedId } from './ids.js';
+import { derivedId } from '../core/ids.js';
 import { previousOutcomes, type LockedAttempt } from './store/attempts.js';
 import { recordCallEvent } from './store/call-events.js';
 import { addToDnc, settleContact } from './store/contacts.js';
@@ -14,7 +14,9 @@ import { addToDnc, settleContact } from './store/contacts.js';
 export interface FinishedEvent {
   id: string;
   occurredAt: Date;
-  data: Record<string, unknown>;
+  /** What the callee asked for (call.completed from the two-way agent's tools). */
+  callbackAt: Date | null;
+  optOut: boolean;
 }
 
 export interface ContactResult {
@@ -31,7 +33,7 @@ export async function settleFinishedAttempt(
   nextOpen: NextOpen,
 ): Promise<ContactResult> {
   const config = retrySchema.parse(a.campaign_config.retry ?? {});
-  const optOut = ev.data.optOut === true;
+  const optOut = ev.optOut;
   let decision = await decide(db, a, outcome, ev, config, nextOpen);
   if (optOut) await addToDnc(db, a.org_id, a.phone, 'opt_out');
   const status = await settleContact(db, {
@@ -69,8 +71,8 @@ async function decide(
     zones: a.timezones,
     endedAt: ev.occurredAt,
     previousOutcomes: await previousOutcomes(db, a.contact_id, a.attempt),
-    callbackAt: parseTime(ev.data.callbackAt),
-    optOut: ev.data.optOut === true,
+    callbackAt: ev.callbackAt,
+    optOut: ev.optOut,
   };
   return decideRetry(input, nextOpen);
 }
@@ -102,10 +104,4 @@ function contactEvent(
       ...(retry ? { nextAttempt: a.attempt + 1, nextAttemptAt: decision.at.toISOString() } : {}),
     },
   };
-}
-
-function parseTime(v: unknown): Date | null {
-  if (typeof v !== 'string') return null;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? null : new Date(t);
 }

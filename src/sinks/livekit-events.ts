@@ -7,7 +7,7 @@
 // Ids are derived, so LiveKit's retries and the two triggers of one close collapse into one.
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { CallEventJob } from '../core/queues.js';
-import { derivedId } from './ids.js';
+import { derivedId } from '../core/ids.js';
 
 const roomPattern = /^call-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 

@@ -5,8 +5,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { sql } from 'kysely';
 import { queueNames, queueOptions } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
-import { completeBatch } from './batch-checks.js';
-import { enqueueDeliveries, enqueueOverdue } from './deliveries.js';
+import { completableStatuses, completeBatches, drained } from '../core/sql/batches/complete.js';
+import { enqueueOverdue } from './deliveries.js';
 import { orphanedDeliveries } from './store/deliveries.js';
 
 export interface MaintenanceOptions {
@@ -34,19 +34,13 @@ export async function sweep(
   // its commit. A minute's quiet leaves that check time to run first.
   const idle = await sql<{ id: string }>`
     select b.id from batches b
-     where b.status in ('running', 'paused')
+     where b.status = any(${completableStatuses}::text[])
        and exists (select 1 from attempts a where a.batch_id = b.id)
        and not exists (select 1 from attempts a where a.batch_id = b.id and a.ended_at > now() - interval '1 minute')
-       and not exists (select 1 from contacts c where c.batch_id = b.id and c.status in ('pending', 'in_progress'))
+       and ${drained('b')}
      limit 100`.execute(rt.db);
-  let completed = 0;
-  for (const { id } of idle.rows) {
-    const change = await completeBatch(rt.db, id);
-    if (!change) continue;
-    completed++;
-    await enqueueDeliveries(rt.queues.webhooks, change.deliveryIds);
-  }
-  return { requeued, completed };
+  const completed = await completeBatches(rt.db, rt.queues.callEvents, idle.rows.map((b) => b.id));
+  return { requeued, completed: completed.length };
 }
 
 export async function startMaintenance(rt: Runtime, opts: MaintenanceOptions = {}): Promise<Maintenance> {

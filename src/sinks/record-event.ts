@@ -8,10 +8,10 @@ import type { Db } from '../core/db/client.js';
 import type { AttemptUpdate } from '../core/db/schema.js';
 import type { AttemptOutcome } from '../core/domain.js';
 import type { WebhookBody } from '../core/events.js';
-import type { CallEventJob } from '../core/queues.js';
-import { isAttemptEvent, transition } from './attempt-machine.js';
+import type { CallEvent } from '../core/queues.js';
+import { isAttemptCallEvent, transition, type AttemptCallEvent } from './attempt-machine.js';
 import { attemptPatch } from './attempt-patch.js';
-import { settleFinishedAttempt } from './finish-attempt.js';
+import { settleFinishedAttempt, type FinishedEvent } from './finish-attempt.js';
 import type { NextOpen } from './retry-policy.js';
 import { batchScope, lockAttempts, updateAttempt, type LockedAttempt } from './store/attempts.js';
 import { recordCallEvent, recordCallEvents } from './store/call-events.js';
@@ -32,8 +32,8 @@ export type Recorded =
   | { kind: 'stored'; bodies: WebhookBody[]; deliveryIds: string[]; finished: FinishedAttempt | null };
 
 /** Events synthesised from LiveKit webhooks close an attempt only if nothing else did first. */
-export function isCloseIfOpen(ev: CallEventJob): boolean {
-  return ev.data.closeIfOpen === true;
+export function isCloseIfOpen(ev: CallEvent): boolean {
+  return ev.type === 'call.completed' && ev.data.closeIfOpen === true;
 }
 
 interface Group {
@@ -46,7 +46,7 @@ interface Group {
 /** Records `events` (callers pass them in attempt-id order) and returns one result per event. */
 export async function recordEvents(
   db: Db,
-  events: readonly CallEventJob[],
+  events: readonly CallEvent[],
   nextOpen: NextOpen,
 ): Promise<Recorded[]> {
   const ids = [...new Set(events.flatMap((e) => (e.attemptId ? [e.attemptId] : [])))].sort();
@@ -66,7 +66,7 @@ export async function recordEvents(
     now.map((i) => bodies[i] as WebhookBody),
   );
   for (const i of now) {
-    const ev = events[i] as CallEventJob;
+    const ev = events[i] as CallEvent;
     const deliveryIds = stored.get(ev.id);
     out[i] = deliveryIds ? await apply(g, ev, bodies[i] as WebhookBody, deliveryIds) : dup;
   }
@@ -81,13 +81,13 @@ export async function recordEvents(
 
 const dup: Recorded = { kind: 'skipped', reason: 'duplicate' };
 
-function skipped(ev: CallEventJob, attempts: Map<string, LockedAttempt>): Recorded {
+function skipped(ev: CallEvent, attempts: Map<string, LockedAttempt>): Recorded {
   if (ev.attemptId === null) return { kind: 'skipped', reason: 'unknown_batch' };
   // A known attempt without a body means the id repeated within the group.
   return { kind: 'skipped', reason: attempts.has(ev.attemptId) ? 'duplicate' : 'unknown_attempt' };
 }
 
-async function recordLate(g: Group, ev: CallEventJob, body: WebhookBody): Promise<Recorded> {
+async function recordLate(g: Group, ev: CallEvent, body: WebhookBody): Promise<Recorded> {
   const a = ev.attemptId ? g.attempts.get(ev.attemptId) : undefined;
   if (a?.status === 'finished') return { kind: 'skipped', reason: 'already_closed' };
   const deliveryIds = await recordCallEvent(g.db, body);
@@ -97,14 +97,14 @@ async function recordLate(g: Group, ev: CallEventJob, body: WebhookBody): Promis
 /** Applies a stored event to its attempt's in-memory state; settles the contact if it finished. */
 async function apply(
   g: Group,
-  ev: CallEventJob,
+  ev: CallEvent,
   body: WebhookBody,
   deliveryIds: string[],
 ): Promise<Recorded> {
   const a = ev.attemptId ? g.attempts.get(ev.attemptId) : undefined;
-  if (!a || !isAttemptEvent(ev.type)) return { kind: 'stored', bodies: [body], deliveryIds, finished: null };
+  if (!a || !isAttemptCallEvent(ev)) return { kind: 'stored', bodies: [body], deliveryIds, finished: null };
   const occurredAt = new Date(ev.occurredAt);
-  const patch = attemptPatch(transition(a.status, ev.type), a, { type: ev.type, occurredAt, data: ev.data });
+  const patch = attemptPatch(transition(a.status, ev.type), a, { ...ev, occurredAt });
   Object.assign(a, patch.update);
   g.patches.set(a.id, { ...g.patches.get(a.id), ...patch.update });
   if (patch.outcome === null) return { kind: 'stored', bodies: [body], deliveryIds, finished: null };
@@ -112,7 +112,7 @@ async function apply(
     g.db,
     a,
     patch.outcome,
-    { id: ev.id, occurredAt, data: ev.data },
+    finishedEvent(ev, occurredAt),
     g.nextOpen,
   );
   return {
@@ -133,7 +133,7 @@ async function apply(
 
 async function bodyFor(
   db: Db,
-  ev: CallEventJob,
+  ev: CallEvent,
   attempts: Map<string, LockedAttempt>,
 ): Promise<WebhookBody | null> {
   const { closeIfOpen: _internal, ...data } = ev.data;
@@ -156,5 +156,16 @@ async function bodyFor(
     contactId: a.contact_id,
     attemptId: a.id,
     data,
+  };
+}
+
+/** What the contact's settlement needs from the event that finished the attempt (data typed by its schema). */
+function finishedEvent(ev: AttemptCallEvent, occurredAt: Date): FinishedEvent {
+  const asked = ev.type === 'call.completed' ? ev.data : null;
+  return {
+    id: ev.id,
+    occurredAt,
+    callbackAt: asked?.callbackAt ? new Date(asked.callbackAt) : null,
+    optOut: asked?.optOut === true,
   };
 }

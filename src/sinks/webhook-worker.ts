@@ -18,7 +18,7 @@ import { queueNames, webhookJobSchema, type WebhookJob } from '../core/queues.js
 import type { Runtime } from '../core/runtime.js';
 import { decryptionKeys, decryptSecret } from '../core/secrets.js';
 import { defaultBackoff, nextRetryAt, type BackoffConfig } from './backoff.js';
-import { createGroupRunner, createWriteBatcher, type GroupRunner } from './batcher.js';
+import { createGroupRunner, createWriteBatcher, type GroupRunner } from './group-commit.js';
 import { enqueueRetry } from './deliveries.js';
 import { createAgents, postSigned, type Agents, type SendResult } from './http-send.js';
 import {

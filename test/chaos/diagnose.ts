@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Db } from '../../src/core/db/client.js';
-import { stableUuid } from '../../src/core/events.js';
+import { stuckEventId } from '../../src/core/ids.js';
 import { createSlotLeases } from '../../src/core/leases.js';
 import { queueNames } from '../../src/core/queues.js';
 import { keyspace } from '../../src/core/redis.js';
@@ -223,7 +223,7 @@ export async function explainContacts(
           await Promise.all(
             attempts
               .filter((a) => a.status !== 'finished')
-              .map(async (a) => [a.id, await jobState(events, stableUuid(`stuck:${a.id}`))] as const),
+              .map(async (a) => [a.id, await jobState(events, stuckEventId(a.id))] as const),
           ),
         ),
       });

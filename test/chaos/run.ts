@@ -19,7 +19,7 @@ import { newWebhookSecret } from '../../src/core/secrets.js';
 import { freePort } from '../../src/demo/local-services.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver.js';
 import { readPlacedCallLogs } from '../../src/dialer/sim/placed-call-log.js';
-import { leaseTtlMs } from '../../src/schedulers/admission.js';
+import { callDeadlineMs } from '../../src/core/call-deadline.js';
 import { buildRoles } from './build.js';
 import { checkRun, type Verdict } from './checks.js';
 import { diagnoseLostResults, diagnoseMissingDeliveries, diagnoseStuck, explainContacts } from './diagnose.js';
@@ -381,7 +381,7 @@ async function main(): Promise<number> {
       maxAttempts: form.maxAttempts,
       checkedAt: Date.now(),
       rolesStoppedAt,
-      stuckDeadlineMs: leaseTtlMs(callLimits, LEASE_MARGIN_SECONDS * 1000),
+      stuckDeadlineMs: callDeadlineMs(callLimits, LEASE_MARGIN_SECONDS * 1000),
     });
     const crashes = fleet.events.filter((e) => e.kind === 'crashed');
     const { notReceivedIds, simCompletedIds, ...details } = verdict.details;

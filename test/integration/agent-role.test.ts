@@ -1,6 +1,8 @@
 // The agent role process: its job processes' metrics (pushed to Redis, metrics-relay.ts) reach
 // the role's own /metrics, which needs no database, beside /healthz and /readyz. The LiveKit
 // worker is replaced by a stub here; test/livekit/pipeline.test.ts runs the real one.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { agentMetricsKey, redisObserver } from '../../src/agent/metrics-relay.js';
@@ -88,6 +90,35 @@ describe('the agent role', () => {
     expect(workerClosed).toBe(1);
     const latency = await outdialMetrics(rt.registry).turnLatency.get();
     expect(latency.values.find((v) => v.metricName === 'outdial_turn_latency_seconds_count')?.value).toBe(2);
+  });
+});
+
+describe('the agent role’s port', () => {
+  it('serves on OUTDIAL_AGENT_PORT when no port is given', async () => {
+    const rt = await createTestRuntime('agent_port', {
+      LIVEKIT_URL: 'http://127.0.0.1:1',
+      LIVEKIT_API_KEY: 'devkey',
+      LIVEKIT_API_SECRET: 'secret',
+    });
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const saved = process.env.OUTDIAL_AGENT_PORT;
+    process.env.OUTDIAL_AGENT_PORT = String(port);
+    try {
+      const role = await startAgentRole(rt, { worker: () => Promise.resolve({ close: () => Promise.resolve() }) });
+      try {
+        expect(role.port).toBe(port);
+        await request(`http://127.0.0.1:${port}`).get('/healthz').expect(200, { ok: true });
+      } finally {
+        await role.close();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.OUTDIAL_AGENT_PORT;
+      else process.env.OUTDIAL_AGENT_PORT = saved;
+      await rt.teardown();
+    }
   });
 });
 

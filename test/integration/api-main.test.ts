@@ -22,7 +22,7 @@ describe('startApi', () => {
     const api = await startApi(rt, { port: 0, host: '127.0.0.1' });
     const res = await fetch(`${api.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ ok: true });
     await api.close();
     await expect(fetch(`${api.url}/healthz`)).rejects.toThrow();
   });
@@ -98,9 +98,11 @@ describe('/readyz', () => {
       const app = createApp({ ...rt, redis: deadRedis }, { readyCheckTimeoutMs: 10_000 });
       const res = await supertest(app).get('/readyz');
       expect(res.status).toBe(503);
+      const passed = { ok: true, ms: expect.any(Number) as number };
       expect(res.body).toEqual({
-        status: 'unavailable',
-        checks: { postgres: true, redis: false, migrations: true },
+        ok: false,
+        draining: false,
+        checks: { postgres: passed, redis: { ok: false, ms: expect.any(Number) as number, error: expect.any(String) as string }, migrations: passed },
       });
     } finally {
       deadRedis.disconnect();

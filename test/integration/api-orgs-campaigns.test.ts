@@ -201,7 +201,8 @@ describe('authentication, limits and headers', () => {
 
   it('is ready when Postgres, Redis and the migrations are', async () => {
     const res = await h.http.get('/readyz').expect(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { postgres: true, redis: true, migrations: true } });
+    const check = { ok: true, ms: expect.any(Number) as number };
+    expect(res.body).toEqual({ ok: true, draining: false, checks: { postgres: check, redis: check, migrations: check } });
   });
 
   it('serves an OpenAPI document that covers every contract route', async () => {

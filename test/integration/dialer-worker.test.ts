@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stableUuid } from '../../src/core/events.js';
+import { unclaimableEventId } from '../../src/core/ids.js';
 import { LEASE_MARGIN_MS } from '../../src/core/leases.js';
 import type { DialJob } from '../../src/core/queues.js';
 import { claimAttemptForDial, unclaimable } from '../../src/dialer/attempt-claim.js';
@@ -167,7 +167,7 @@ describe('dial worker', () => {
     // Durable and stable: in the outbox, and the same id however often the job runs.
     const outbox = await rt.db.selectFrom('event_outbox').select('id').where('id', '=', events[0]!.id).execute();
     expect(outbox).toHaveLength(1);
-    expect(events[0]!.id).toBe(stableUuid(`unclaimable:${attemptId}`));
+    expect(events[0]!.id).toBe(unclaimableEventId(attemptId));
   });
 
   it('applies the configured margin (OUTDIAL_LEASE_MARGIN_SECONDS) to the claim', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { startRoleHttp, onShutdown, type ReadinessReport, type RoleHttp } from '../../src/core/health.js';
 import { outdialMetrics } from '../../src/core/metrics-catalog.js';
-import { metricsHandler, SCRAPE_CACHE_MS } from '../../src/core/metrics-endpoint.js';
+import { countStuckAttempts, metricsHandler, SCRAPE_CACHE_MS } from '../../src/core/metrics-endpoint.js';
 import { queueNames } from '../../src/core/queues.js';
 import { allQueues } from '../../src/core/queue-set.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -75,6 +75,22 @@ describe('a role with Postgres and Redis up', () => {
     expect(text).toContain(`outdial_active_calls{org="${org.id}"} 2`);
     expect(text).toContain(`outdial_org_concurrency_limit{org="${org.id}"} 7`);
     expect(text).toContain('outdial_attempts_stuck 1');
+  });
+
+  it('ages a stuck attempt from the start of dialling, as the reconciler does', async () => {
+    const { org } = await insertOrg(rt.db);
+    const { campaign } = await insertCampaign(rt.db, org.id);
+    const batch = await insertBatch(rt.db, org.id, campaign.id);
+    const [c1, c2] = await insertContacts(rt.db, org.id, batch.id, 2);
+    const longAgo = new Date(Date.now() - 2 * 3600_000);
+    const attempt = (contactId: string, startedAt: Date) => ({
+      org_id: org.id, campaign_id: campaign.id, batch_id: batch.id, contact_id: contactId, attempt: 1,
+      status: 'in_progress' as const, queued_at: longAgo, started_at: startedAt,
+    });
+    const before = await countStuckAttempts(rt.db);
+    // Both waited two hours in the dial queue; only the one that began dialling then is stuck.
+    await rt.db.insertInto('attempts').values([attempt(c1!.id, longAgo), attempt(c2!.id, new Date())]).execute();
+    expect((await countStuckAttempts(rt.db)) - before).toBe(1);
   });
 
   it('turns /readyz to 503 once the role starts draining', async () => {

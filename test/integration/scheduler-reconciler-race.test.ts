@@ -4,8 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createSlotLeases, leaseKeys, type SlotLeases } from '../../src/core/leases.js';
-import { leaseTtlMs } from '../../src/schedulers/admission.js';
+import { callDeadlineMs } from '../../src/core/call-deadline.js';
+import { callLimitDefaults } from '../../src/core/campaign.js';
+import { createSlotLeases, LEASE_MARGIN_MS, leaseKeys, type SlotLeases } from '../../src/core/leases.js';
 import { ORPHAN_LEASE_GRACE_MS, reconcile } from '../../src/schedulers/reconciler.js';
 import { insertBatch, insertCampaign, insertContacts, insertOrg } from '../support/fixtures.js';
 import { createTestRuntime, type TestRuntime } from '../support/runtime.js';
@@ -69,7 +70,7 @@ describe('reconciler', () => {
     const leases = createSlotLeases(rt.redis, rt.keys);
     await leases.markReady();
     const limits = { org: 5, batch: 5, system: 100 };
-    const ttl = leaseTtlMs({ ringTimeoutSeconds: 30, maxCallSeconds: 300 }); // the campaign defaults
+    const ttl = callDeadlineMs(callLimitDefaults, LEASE_MARGIN_MS);
     const orphan = { orgId: org.id, batchId: batch.id, attemptId: randomUUID() };
     const committing = { orgId: org.id, batchId: batch.id, attemptId: randomUUID() };
     // A lease whose expiry says it was taken a little over the grace ago, and one taken just now.

@@ -5,7 +5,8 @@
 import { sql } from 'kysely';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { stableUuid } from '../../src/core/events.js';
+import { stuckEventId } from '../../src/core/ids.js';
+import { batchCompletedEventId } from '../../src/core/sql/batches/complete.js';
 import { createSlotLeases } from '../../src/core/leases.js';
 import { queueNames } from '../../src/core/queues.js';
 import { reconcile } from '../../src/schedulers/reconciler.js';
@@ -72,7 +73,7 @@ describe('reconciler events that did not make it the first time', () => {
   it('fails a stuck attempt whose stuck event failed before the sinks recorded it', async () => {
     const { attemptId } = await stuckAttempt();
     const leases = createSlotLeases(rt.redis, rt.keys);
-    const stuckId = stableUuid(`stuck:${attemptId}`);
+    const stuckId = stuckEventId(attemptId);
     await reconcile(rt, leases);
     await failEveryEvent(async () => (await rt.queues.callEvents.getJobState(stuckId)) === 'failed');
     await startRealSinks();
@@ -98,7 +99,7 @@ describe('reconciler events that did not make it the first time', () => {
   it('queues the stuck event with retries, so a passing failure does not fail it for good', async () => {
     const { attemptId } = await stuckAttempt();
     await reconcile(rt, createSlotLeases(rt.redis, rt.keys));
-    const job = await rt.queues.callEvents.getJob(stableUuid(`stuck:${attemptId}`));
+    const job = await rt.queues.callEvents.getJob(stuckEventId(attemptId));
     expect(job?.opts.attempts).toBeGreaterThan(1);
     expect(job?.opts.backoff).toBeDefined();
   });
@@ -111,7 +112,7 @@ describe('reconciler events that did not make it the first time', () => {
     await rt.db.updateTable('batches').set({ status: 'running' }).where('id', '=', batchId).execute();
     const leases = createSlotLeases(rt.redis, rt.keys);
     expect((await reconcile(rt, leases, { outboxResendAfterMs: 60_000 })).completed).toBe(1);
-    const completedId = stableUuid(`completed:${batchId}`);
+    const completedId = batchCompletedEventId(batchId);
     // Redis loses everything before any sinks process took the batch.completed job.
     await dropPrefix(rt.prefix);
     expect(await rt.queues.callEvents.getJob(completedId)).toBeUndefined();
@@ -128,7 +129,7 @@ describe('reconciler events that did not make it the first time', () => {
     const leases = createSlotLeases(rt.redis, rt.keys);
     await leases.restore({ orgId, batchId, attemptIds: [attemptId], ttlMs: 60_000 });
     await reconcile(rt, leases);
-    const stuckId = stableUuid(`stuck:${attemptId}`);
+    const stuckId = stuckEventId(attemptId);
     await failEveryEvent(async () => (await rt.queues.callEvents.getJobState(stuckId)) === 'failed');
     const [e] = await explainContacts(rt.db, TEST_REDIS_URL, rt.prefix, [contactId]);
     expect(e?.contact?.status).toBe('in_progress');

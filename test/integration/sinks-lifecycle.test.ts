@@ -124,12 +124,16 @@ describe('a completed call', () => {
         .executeTakeFirst(),
     );
     expect(b.finished_at).not.toBeNull();
-    const batchEvents = await rt.db
-      .selectFrom('call_events')
-      .select('type')
-      .where('batch_id', '=', batch.id)
-      .where('attempt_id', 'is', null)
-      .execute();
+    // batch.completed goes through the outbox and the queue, so it is recorded just after the change.
+    const batchEvents = await waitFor(async () => {
+      const rows = await rt.db
+        .selectFrom('call_events')
+        .select('type')
+        .where('batch_id', '=', batch.id)
+        .where('attempt_id', 'is', null)
+        .execute();
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(batchEvents.map((e) => e.type)).toEqual(['batch.completed']);
     const metrics = await rt.registry.metrics();
     expect(metrics).toMatch(/outdial_calls_total\{outcome="completed"\} [1-9]/);
@@ -251,12 +255,28 @@ describe('failures', () => {
       .where('id', '=', batch.id)
       .executeTakeFirstOrThrow();
     expect(b.status).toBe('completed');
-    const events = await rt.db
-      .selectFrom('call_events')
-      .select('type')
-      .where('batch_id', '=', batch.id)
-      .execute();
+    const events = await waitFor(async () => {
+      const rows = await rt.db.selectFrom('call_events').select('type').where('batch_id', '=', batch.id).execute();
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(events.map((e) => e.type)).toEqual(['batch.completed']);
+  });
+
+  it('rejects a malformed event for good, with its reason, and applies none of it', async () => {
+    const { attempts } = await setup();
+    const a = attempts[0]!;
+    // Straight onto the queue, as a producer that skipped the schema would: an outcome no call has.
+    const bad = newCallEvent('call.completed', a.id, { outcome: 'great', durationMs: 5 });
+    await rt.queues.callEvents.add(bad.type, bad, { jobId: bad.id, attempts: 5 });
+    await waitFor(async () => (await rt.queues.callEvents.getJobState(bad.id)) === 'failed', {
+      what: 'the malformed event failed',
+    });
+    const job = (await rt.queues.callEvents.getJob(bad.id))!;
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/invalid call event.*outcome/s);
+    const attempt = await rt.db.selectFrom('attempts').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
+    expect(attempt).toMatchObject({ status: 'dialing', outcome: null });
+    expect(await eventsOf(rt.db, a.id)).toEqual([]);
   });
 
   it('fails only the event that cannot be processed, not the ones recorded with it', async () => {

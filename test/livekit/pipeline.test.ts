@@ -11,7 +11,7 @@ import { Queue } from 'bullmq';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/demo/api-client.js';
-import { derivedId } from '../../src/sinks/ids.js';
+import { derivedId } from '../../src/core/ids.js';
 import { queueNames } from '../../src/core/queues.js';
 import { newWebhookSecret } from '../../src/core/secrets.js';
 import type { LiveKitStack } from '../../scripts/livekit-stack/stack.js';

@@ -119,7 +119,8 @@ describe('SimTelephony', () => {
       'call.notification_delivered',
       'call.completed',
     ]);
-    expect(events.data[1]).toMatchObject({ result: 'human' });
+    // The verdict under `amd`, as the agent sends it (core/event-data amdResultDataSchema).
+    expect(events.data[1]).toMatchObject({ amd: { result: 'human' } });
     expect(events.data[3]).toMatchObject({ outcome: 'completed' });
     expect(sim.calls).toMatchObject([
       { fate: 'human', outcome: 'completed', endedAt: expect.any(Number) as number },

@@ -152,7 +152,7 @@ export class SimTelephony implements Telephony {
     if (c.amd.enabled) {
       await sleep(s.amdMs);
       amd = { result: machine ? 'machine' : 'human', cause: 'sim', decidedAtMs: s.amdMs };
-      await events.emit('call.amd_result', { ...amd });
+      await events.emit('call.amd_result', { amd });
       if (machine && c.amd.onMachine === 'hangup') {
         await events.emit('call.amd_hangup', {});
         return finish('voicemail');

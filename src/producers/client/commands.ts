@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import type { BatchStatus } from '../../core/domain.js';
 import { callApi, uploadFile } from './api-client.js';
+import type { ImportReport } from '../import/import-report.js';
 import type { ClientConfig } from './config.js';
 
 export interface ClientIo {
@@ -37,15 +38,6 @@ export async function campaignCreate(config: ClientConfig, io: ClientIo, opts: {
   const created = await callApi<{ id: string }>(config, { method: 'POST', path: '/v1/campaigns', body });
   io.out(json(created));
   return created;
-}
-
-export interface ImportReport {
-  batchId: string;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  suppressed: number;
-  errors: { line: number; reason: string }[];
 }
 
 export async function batchCreate(

@@ -1,12 +1,7 @@
 // The client commands' own environment (they run on an operator's machine, not beside the
 // roles, so they need none of the server's variables): where the API is and which key to use.
 import { z } from 'zod';
-import { ConfigError } from '../../core/config.js';
-
-const optionalNonEmpty = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+import { optionalNonEmpty, parseEnv } from '../../core/config.js';
 
 export const clientConfigSchema = z.object({
   OUTDIAL_API_URL: z.string().url().default('http://127.0.0.1:3000'),
@@ -16,11 +11,5 @@ export const clientConfigSchema = z.object({
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 
 export function loadClientConfig(env: Record<string, string | undefined> = process.env): ClientConfig {
-  const parsed = clientConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-    );
-  }
-  return parsed.data;
+  return parseEnv(clientConfigSchema, env);
 }

@@ -2,7 +2,7 @@
 // attempts_batch_idx index), each with its contact's phone: the contract item shape.
 import type { Db } from '../../core/db/client.js';
 import type { AttemptOutcome, AttemptStatus } from '../../core/domain.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { keysetPage, textOf, type Cursor } from './keyset.js';
 
 export interface AttemptItem {
   id: string;
@@ -28,7 +28,7 @@ export async function listAttempts(
   limit: number,
   after: Cursor | null,
 ): Promise<AttemptItem[]> {
-  let q = db
+  const q = db
     .selectFrom('attempts as a')
     .innerJoin('contacts as c', 'c.id', 'a.contact_id')
     .select([
@@ -49,15 +49,7 @@ export async function listAttempts(
       textOf('a.queued_at').as('cursor_at'),
     ])
     .where('a.batch_id', '=', batchId);
-  if (after)
-    q = q.where((eb) =>
-      eb(eb.refTuple('a.queued_at', 'a.id'), '>', eb.tuple(timestampOf(after.at), after.id)),
-    );
-  const rows = await q
-    .orderBy('a.queued_at', 'asc')
-    .orderBy('a.id', 'asc')
-    .limit(limit + 1)
-    .execute();
+  const rows = await keysetPage(q, { time: 'a.queued_at', id: 'a.id', order: 'asc', after, limit }).execute();
   return rows.map((r) => ({
     id: r.id,
     contactId: r.contact_id,

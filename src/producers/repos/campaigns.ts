@@ -3,7 +3,7 @@
 import { campaignInputSchema, type CampaignConfig } from '../../core/campaign.js';
 import type { Db } from '../../core/db/client.js';
 import type { CampaignRow } from '../../core/db/schema.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { keysetPage, textOf, type Cursor } from './keyset.js';
 
 export interface Campaign {
   id: string;
@@ -52,17 +52,11 @@ export async function listCampaigns(
   limit: number,
   after: Cursor | null,
 ): Promise<Campaign[]> {
-  let q = db
+  const q = db
     .selectFrom('campaigns')
     .selectAll()
     .select(textOf('created_at').as('cursor_at'))
     .where('org_id', '=', orgId);
-  if (after)
-    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
-  const rows = await q
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit + 1)
-    .execute();
+  const rows = await keysetPage(q, { time: 'created_at', id: 'id', order: 'desc', after, limit }).execute();
   return rows.map(fromRow);
 }

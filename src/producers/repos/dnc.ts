@@ -1,7 +1,7 @@
 // The org's do-not-call list, keyed by E.164 phone. Adding is idempotent (the reason of the
 // first entry is kept); removing reports how many numbers were actually on the list.
 import type { Db } from '../../core/db/client.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { keysetPage, textOf, type Cursor } from './keyset.js';
 
 export interface DncEntry {
   phone: string;
@@ -46,16 +46,13 @@ export async function listDnc(
     .select(['phone', 'reason', 'created_at', textOf('created_at').as('cursor_at')])
     .where('org_id', '=', orgId);
   if (opts.phone) q = q.where('phone', '=', opts.phone);
-  const after = opts.after;
-  if (after)
-    q = q.where((eb) =>
-      eb(eb.refTuple('created_at', 'phone'), '<', eb.tuple(timestampOf(after.at), after.id)),
-    );
-  const rows = await q
-    .orderBy('created_at', 'desc')
-    .orderBy('phone', 'desc')
-    .limit(opts.limit + 1)
-    .execute();
+  const rows = await keysetPage(q, {
+    time: 'created_at',
+    id: 'phone',
+    order: 'desc',
+    after: opts.after,
+    limit: opts.limit,
+  }).execute();
   return rows.map((r) => ({
     phone: r.phone,
     reason: r.reason,

@@ -3,7 +3,7 @@
 // reference it, but it disappears from every org-facing read.
 import type { Db } from '../../core/db/client.js';
 import type { DeliveryStatus } from '../../core/db/schema.js';
-import { textOf, timestampOf, type Cursor } from './keyset.js';
+import { keysetPage, textOf, type Cursor } from './keyset.js';
 
 export interface Endpoint {
   id: string;
@@ -108,7 +108,7 @@ export async function listDeliveries(
   limit: number,
   after: Cursor | null,
 ): Promise<DeliveryItem[]> {
-  let q = db
+  const q = db
     .selectFrom('webhook_deliveries')
     .select([
       'id',
@@ -124,13 +124,7 @@ export async function listDeliveries(
       textOf('created_at').as('cursor_at'),
     ])
     .where('endpoint_id', '=', endpointId);
-  if (after)
-    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(timestampOf(after.at), after.id)));
-  const rows = await q
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit + 1)
-    .execute();
+  const rows = await keysetPage(q, { time: 'created_at', id: 'id', order: 'desc', after, limit }).execute();
   return rows.map((r) => ({
     id: r.id,
     eventId: r.event_id,

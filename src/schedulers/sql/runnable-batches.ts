@@ -1,6 +1,7 @@
 // The batches admission may serve this cycle, with their limits read fresh from Postgres (they may
 // change while a batch runs) and a capped count of due contacts.
 import { sql } from 'kysely';
+import { callLimitSql } from '../../core/call-deadline.js';
 import type { Db } from '../../core/db/client.js';
 
 export interface RunnableBatch {
@@ -29,8 +30,8 @@ interface Row {
   trunk_id: string;
   cps: number;
   schedule_json: string | null;
-  ring: number | null;
-  max_call: number | null;
+  ring: number;
+  max_call: number;
   max_attempts: number | null;
   due: number;
 }
@@ -41,8 +42,8 @@ export async function runnableBatches(db: Db): Promise<RunnableBatch[]> {
            coalesce(c.config->>'trunk', 'default') as trunk_id,
            coalesce(t.cps, (select cps from trunks where id = 'default'), 10) as cps,
            (c.config->'schedule')::text as schedule_json,
-           (c.config->>'ringTimeoutSeconds')::int as ring,
-           (c.config->>'maxCallSeconds')::int as max_call,
+           ${callLimitSql('c', 'ringTimeoutSeconds')} as ring,
+           ${callLimitSql('c', 'maxCallSeconds')} as max_call,
            (c.config->'retry'->>'maxAttempts')::int as max_attempts,
            (select count(*) from (select 1 from contacts x
               where x.batch_id = b.id and x.status = 'pending' and x.next_attempt_at <= now()
@@ -62,8 +63,8 @@ export async function runnableBatches(db: Db): Promise<RunnableBatch[]> {
     trunkId: x.trunk_id,
     cps: x.cps,
     scheduleJson: x.schedule_json ?? '{}',
-    ringTimeoutSeconds: x.ring ?? 30,
-    maxCallSeconds: x.max_call ?? 300,
+    ringTimeoutSeconds: x.ring,
+    maxCallSeconds: x.max_call,
     maxAttempts: x.max_attempts ?? 3,
     due: x.due,
   }));

@@ -1,6 +1,5 @@
-// Batch-level consequences of finished attempts: completion and the circuit breaker. Both are
-// guarded updates (the allowed `from` statuses of core/batch-lifecycle.ts), so of many
-// concurrent checks exactly one wins and emits the batch event.
+// The circuit breaker's reads and its pause: a guarded update, so of many concurrent checks
+// exactly one wins and emits the batch event. (Completion is core/sql/batches/complete.ts.)
 import { sql } from 'kysely';
 import type { Db } from '../../core/db/client.js';
 import type { RecentOutcomes } from '../circuit-breaker.js';
@@ -10,17 +9,6 @@ export interface BatchRow {
   id: string;
   org_id: string;
   campaign_id: string;
-}
-
-/** Completes a running or paused batch with no contact left to call and no attempt open. */
-export async function completeBatchIfDone(db: Db, batchId: string): Promise<BatchRow | undefined> {
-  const r = await sql<BatchRow>`
-    update batches b set status = 'completed', finished_at = now(), status_reason = null
-     where b.id = ${batchId} and b.status in ('running', 'paused')
-       and not exists (select 1 from contacts c where c.batch_id = b.id and c.status in ('pending', 'in_progress'))
-       and not exists (select 1 from attempts a where a.batch_id = b.id and a.status <> 'finished')
-    returning b.id, b.org_id, b.campaign_id`.execute(db);
-  return r.rows[0];
 }
 
 /** The batch's attempts ended inside the window, and how many failed, leaving out failures outdial caused itself (core/failure-reasons.ts). */

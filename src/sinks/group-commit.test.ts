@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupRunner, createWriteBatcher } from './batcher.js';
+import { createGroupRunner, createWriteBatcher } from './group-commit.js';
 
 describe('group runner', () => {
   it('runs items added in the same tick as one group and answers each caller', async () => {
