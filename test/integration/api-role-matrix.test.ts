@@ -109,6 +109,19 @@ describe('role × route matrix', () => {
     expect([...documented].sort()).toEqual([...v1Routes].sort());
   });
 
+  it('documents 403 on exactly the routes some role may not call, and on every state change (CSRF)', async () => {
+    const doc = (await h.http.get('/openapi.json').expect(200)).body as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    for (const [route, roles] of Object.entries(MATRIX)) {
+      const [method, pattern] = route.split(' ') as [string, string];
+      const op = doc.paths[pattern.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+      // Sign-in takes no credential but the key in its body: nothing to forbid.
+      const mayForbid = route !== 'POST /v1/session' && (roles.length < apiRoles.length || method !== 'GET');
+      expect(Object.keys(op?.responses ?? {}).includes('403'), route).toBe(mayForbid);
+    }
+  });
+
   it('answers 403 forbidden exactly where the role may not, for every route and role', async () => {
     const wrong: string[] = [];
     for (const route of v1Routes.filter((r) => !ADMIN_TOKEN_ROUTES.has(r))) {
