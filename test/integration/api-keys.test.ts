@@ -4,8 +4,15 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/core/secrets.js';
-import { LAST_ADMIN_KEY, touchApiKey } from '../../src/producers/repos/api-keys.js';
+import { ConflictError } from '../../src/core/errors.js';
+import {
+  createApiKey,
+  LAST_ADMIN_KEY,
+  revokeApiKey,
+  touchApiKey,
+} from '../../src/producers/repos/api-keys.js';
 import { createApiHarness, type ApiHarness } from '../support/api.js';
+import { insertOrg } from '../support/fixtures.js';
 import { waitFor } from '../support/wait.js';
 
 let h: ApiHarness;
@@ -54,14 +61,21 @@ describe('API keys', () => {
   it('creates keys with a role, shows each key once and stores only its hash', async () => {
     const org = await h.createOrg('Several');
     const manager = await createKey(org.auth, 'ops', 'manager');
-    expect(manager).toMatchObject({ role: 'manager', key: expect.stringMatching(/^od_[A-Za-z0-9_-]{32}$/) as string });
+    expect(manager).toMatchObject({
+      role: 'manager',
+      key: expect.stringMatching(/^od_[A-Za-z0-9_-]{32}$/) as string,
+    });
     const list = await h.http.get('/v1/keys').set('authorization', org.auth).expect(200);
     expect(JSON.stringify(list.body)).not.toContain(manager.key);
     expect((list.body as { items: KeyItem[] }).items.map((k) => [k.name, k.role])).toEqual([
       ['default', 'admin'],
       ['ops', 'manager'],
     ]);
-    const row = await h.rt.db.selectFrom('api_keys').selectAll().where('id', '=', manager.id).executeTakeFirstOrThrow();
+    const row = await h.rt.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', manager.id)
+      .executeTakeFirstOrThrow();
     expect(row.hash).toBe(hashApiKey(manager.key));
     expect(row.prefix).toBe(manager.key.slice(0, 8));
     expect(JSON.stringify(row)).not.toContain(manager.key);
@@ -71,7 +85,12 @@ describe('API keys', () => {
 
   it('refuses an unknown role or a missing name with 400', async () => {
     const org = await h.createOrg('Bad input');
-    for (const body of [{ name: 'x', role: 'owner' }, { role: 'viewer' }, { name: '', role: 'viewer' }, { name: 'x', role: 'viewer', extra: 1 }]) {
+    for (const body of [
+      { name: 'x', role: 'owner' },
+      { role: 'viewer' },
+      { name: '', role: 'viewer' },
+      { name: 'x', role: 'viewer', extra: 1 },
+    ]) {
       const res = await h.http.post('/v1/keys').set('authorization', org.auth).send(body).expect(400);
       expect((res.body as { error: { code: string } }).error.code).toBe('invalid_request');
     }
@@ -81,8 +100,14 @@ describe('API keys', () => {
     const org = await h.createOrg('Roles');
     for (const role of ['manager', 'viewer']) {
       const k = await createKey(org.auth, role, role);
-      const res = await h.http.post('/v1/keys').set('authorization', k.auth).send({ name: 'x', role: 'admin' }).expect(403);
-      expect(res.body).toEqual({ error: { code: 'forbidden', message: expect.stringContaining(role) as string } });
+      const res = await h.http
+        .post('/v1/keys')
+        .set('authorization', k.auth)
+        .send({ name: 'x', role: 'admin' })
+        .expect(403);
+      expect(res.body).toEqual({
+        error: { code: 'forbidden', message: expect.stringContaining(role) as string },
+      });
       await h.http.get('/v1/keys').set('authorization', k.auth).expect(403);
       await h.http.delete(`/v1/keys/${k.id}`).set('authorization', k.auth).expect(403);
     }
@@ -113,23 +138,45 @@ describe('API keys', () => {
     await h.http.delete(`/v1/keys/${second.id}`).set('authorization', second.auth).expect(409);
   });
 
-  it('lets only one of two simultaneous revocations of the last two admin keys through', async () => {
-    const org = await h.createOrg('Race');
-    const [first] = await listKeys(org.auth);
-    const second = await createKey(org.auth, 'second', 'admin');
-    const statuses = await Promise.all([
-      h.http.delete(`/v1/keys/${first!.id}`).set('authorization', second.auth),
-      h.http.delete(`/v1/keys/${second.id}`).set('authorization', org.auth),
-    ]);
-    expect(statuses.map((r) => r.status).sort()).toEqual([204, 409]);
-    const admins = await h.rt.db
+  it('lets only one of two simultaneous revocations of an org’s last two admin keys through', async () => {
+    // Straight on the repository, many orgs at once, so the two transactions of each pair overlap.
+    const orgs = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const { org } = await insertOrg(h.rt.db, { name: `Race ${i}` });
+        const first = await createApiKey(h.rt.db, org.id, { name: 'first', role: 'admin' });
+        const second = await createApiKey(h.rt.db, org.id, { name: 'second', role: 'admin' });
+        await h.rt.db
+          .updateTable('api_keys')
+          .set({ revoked_at: new Date() })
+          .where('org_id', '=', org.id)
+          .where('id', 'not in', [first.id, second.id])
+          .execute();
+        return { orgId: org.id, keys: [first.id, second.id] };
+      }),
+    );
+    const outcomes = await Promise.all(
+      orgs.flatMap(({ orgId, keys }) =>
+        keys.map((id) =>
+          revokeApiKey(h.rt.db, orgId, id).then(
+            () => 'revoked',
+            (err: unknown) => (err instanceof ConflictError ? 'conflict' : 'error'),
+          ),
+        ),
+      ),
+    );
+    for (let i = 0; i < orgs.length; i++)
+      expect(outcomes.slice(2 * i, 2 * i + 2).sort()).toEqual(['conflict', 'revoked']);
+    const active = await h.rt.db
       .selectFrom('api_keys')
-      .select('id')
-      .where('org_id', '=', org.id)
-      .where('role', '=', 'admin')
+      .select('org_id')
+      .where(
+        'org_id',
+        'in',
+        orgs.map((o) => o.orgId),
+      )
       .where('revoked_at', 'is', null)
       .execute();
-    expect(admins).toHaveLength(1);
+    expect(active).toHaveLength(orgs.length);
   });
 
   it('answers 404 for another org’s key id, a malformed id and an unknown id, and leaves the key working', async () => {
@@ -166,8 +213,13 @@ describe('API keys', () => {
         h.rt.db,
       );
     const lastUse = async () =>
-      (await h.rt.db.selectFrom('api_keys').select('last_used_at').where('id', '=', k.id).executeTakeFirstOrThrow())
-        .last_used_at;
+      (
+        await h.rt.db
+          .selectFrom('api_keys')
+          .select('last_used_at')
+          .where('id', '=', k.id)
+          .executeTakeFirstOrThrow()
+      ).last_used_at;
     await setLastUse(30);
     const recent = await lastUse();
     expect(await touchApiKey(h.rt.db, k.id)).toBe(false);
