@@ -250,8 +250,8 @@ export async function seedWorkload(
   let k = 0;
   for (const [i, orgLimit] of shape.orgLimits.entries()) {
     const org = await sql<{ id: string }>`
-      insert into orgs (name, max_concurrency, api_key_hash, api_key_prefix)
-      values (${`bench org ${i}`}, ${orgLimit}, ${`hash-${i}-${Math.random()}`}, 'bench')
+      insert into orgs (name, max_concurrency)
+      values (${`bench org ${i}`}, ${orgLimit})
       returning id`.execute(db);
     const orgId = org.rows[0]!.id;
     const campaign = await sql<{ id: string }>`

@@ -88,7 +88,7 @@ async function dropDatabase(name: string): Promise<void> {
 async function seedCampaign(db: Db) {
   const org = await db
     .insertInto('orgs')
-    .values({ name: 'bench', max_concurrency: 10, api_key_hash: randomBytes(16).toString('hex'), api_key_prefix: 'bench' })
+    .values({ name: 'bench', max_concurrency: 10 })
     .returning('id')
     .executeTakeFirstOrThrow();
   const config = campaignInputSchema.parse({ name: 'bench', mode: 'one_way', message: 'Hi {{first_name}}, {{store}}.' });

@@ -71,6 +71,8 @@ export const configSchema = z.object({
   /** Failed authentications (API key, admin token, Bull Board login) allowed per client address in each window; 429 beyond. */
   OUTDIAL_AUTH_FAILURE_LIMIT: z.coerce.number().int().positive().default(20),
   OUTDIAL_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().positive().max(86_400).default(300),
+  /** A console session (POST /v1/session) unused for this long is ended; every request renews it. */
+  OUTDIAL_SESSION_IDLE_MINUTES: z.coerce.number().int().positive().max(24 * 60).default(30),
   OUTDIAL_TELEPHONY: z.enum(['sim', 'livekit']).default('sim'),
   /** Sim adapter: seed of every call's fate, and a factor on its ring/AMD/talk durations (0 = instant). */
   OUTDIAL_SIM_SEED: z.coerce.number().int().default(1),

@@ -27,6 +27,12 @@ export class UnauthorizedError extends AppError {
   readonly status = 401;
   readonly code = 'unauthorized';
 }
+/** Authenticated, but the API key's role may not do this (src/core/api-roles.ts). */
+export class ForbiddenError extends AppError {
+  override readonly name = 'ForbiddenError';
+  readonly status = 403;
+  readonly code = 'forbidden';
+}
 export class NotFoundError extends AppError {
   override readonly name = 'NotFoundError';
   readonly status = 404;

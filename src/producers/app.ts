@@ -1,6 +1,8 @@
-// The API role's express app: the contract routes under /v1 (org API keys), org creation (admin
-// token), health and OpenAPI. Every request gets a child logger; every error leaves through one
+// The API role's express app: the contract routes under /v1 (org API keys or console sessions,
+// each route allowed or refused by the key's role in one guard), org creation (admin token),
+// health and OpenAPI. Every request gets a child logger; every error leaves through one
 // handler in the contract shape; bodies are size-limited; each API key is rate-limited.
+import cookieParser from 'cookie-parser';
 import express, { Router, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Resolver } from '../core/destination.js';
@@ -9,10 +11,12 @@ import type { Runtime } from '../core/runtime.js';
 import { createAdminRouter } from './admin/router.js';
 import { orgAuth } from './http/auth.js';
 import { authFailureLimiterFor } from './http/auth-failures.js';
+import { createConsoleSessions } from './http/console-session.js';
 import { errorHandler, notFoundHandler } from './http/errors.js';
 import { jsonBody } from './http/json-body.js';
 import { rateLimitByOrg, type RateLimitOptions } from './http/rate-limit.js';
 import { requestLogger } from './http/request-log.js';
+import { roleGuard } from './http/role-guard.js';
 import { OpenAPIRegistry, openApiDocument } from './openapi.js';
 import { attemptRoutes } from './routes/attempts.js';
 import { batchImportRoutes } from './routes/batch-import.js';
@@ -22,7 +26,9 @@ import { campaignRoutes } from './routes/campaigns.js';
 import { dncRoutes } from './routes/dnc.js';
 import type { RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
 import { orgRoutes } from './routes/orgs.js';
+import { sessionRoutes, sessionSignInRoutes } from './routes/session.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface ApiOptions {
@@ -36,7 +42,7 @@ export interface ApiOptions {
   mounts?: { path: string; handler: RequestHandler | Router }[];
   /** Bound on each /readyz check; default 2 s. */
   readyCheckTimeoutMs?: number;
-  /** Clock for lifecycle decisions (tests). */
+  /** Clock for lifecycle decisions and console session idle time (tests). */
   now?: () => Date;
   /** DNS for the webhook SSRF guard at registration; default the system resolver (tests). */
   resolve?: Resolver;
@@ -45,7 +51,14 @@ export interface ApiOptions {
 function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   const { rt } = deps;
   const v1 = Router();
-  v1.use(orgAuth(rt.db, deps.authFailures));
+  const sessions = createConsoleSessions(rt.redis, rt.keys.key('console-session'), {
+    idleMs: rt.config.OUTDIAL_SESSION_IDLE_MINUTES * 60_000,
+    now: deps.now ?? (() => new Date()),
+  });
+  v1.use(cookieParser());
+  v1.use(sessionSignInRoutes(deps, sessions));
+  v1.use(orgAuth(rt.db, deps.authFailures, sessions));
+  v1.use(roleGuard(sessions));
   v1.use(
     rateLimitByOrg(
       rt.redis,
@@ -67,6 +80,8 @@ function v1Router(deps: RouteDeps, opts: ApiOptions): Router {
   v1.use(attemptRoutes(deps));
   v1.use(dncRoutes(deps));
   v1.use(webhookRoutes(deps));
+  v1.use(keyRoutes(deps));
+  v1.use(sessionRoutes(deps, sessions));
   return v1;
 }
 

@@ -2,6 +2,8 @@
 // describes its paths into one registry, so the document cannot drift from what is enforced.
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { apiRoles, roleAllows } from '../core/api-roles.js';
+import { CONSOLE_SESSION_COOKIE } from './http/console-session.js';
 
 export { OpenAPIRegistry };
 
@@ -11,7 +13,8 @@ export const errorBodySchema = z.object({
 
 const errorDescriptions: Record<number, string> = {
   400: 'malformed JSON, wrong types or an invalid cursor',
-  401: 'missing or invalid bearer token',
+  401: 'missing or invalid bearer token, or an expired, ended or revoked session',
+  403: 'the API key’s role may not do this (`forbidden`), or a request made with the session cookie lacks its CSRF token (`csrf_invalid`)',
   404: 'no such resource for this org (another org’s ids answer 404 too)',
   408: 'the upload stalled or came in slower than the minimum rate',
   409: 'the resource is not in a state that allows this',
@@ -46,9 +49,13 @@ export function describeRoute(registry: OpenAPIRegistry, doc: RouteDoc): void {
     },
   };
   const auth = doc.auth ?? 'org';
+  // 403 wherever some role may not call the route (src/core/api-roles.ts decides, here as at
+  // runtime), and on every state change (a session request without its CSRF token).
+  const mayForbid = doc.method !== 'get' || apiRoles.some((role) => !roleAllows(role, doc.method, doc.path));
   const errors = new Set([
     ...(doc.errors ?? []),
     ...(auth === 'none' ? [] : [401, 429]),
+    ...(auth === 'org' && mayForbid ? [403] : []),
   ]);
   for (const status of [...errors].sort()) {
     responses[status] = {
@@ -68,7 +75,7 @@ export function describeRoute(registry: OpenAPIRegistry, doc: RouteDoc): void {
     summary: doc.summary,
     ...(auth === 'none'
       ? { security: [] }
-      : { security: [{ [auth === 'admin' ? 'adminToken' : 'apiKey']: [] }] }),
+      : { security: auth === 'admin' ? [{ adminToken: [] }] : [{ apiKey: [] }, { sessionCookie: [] }] }),
     request: {
       ...(Object.keys(content).length > 0 ? { body: { content, required: true } } : {}),
       ...(doc.query ? { query: doc.query } : {}),
@@ -85,6 +92,12 @@ export function openApiDocument(
     type: 'http',
     scheme: 'bearer',
     description: 'org API key',
+  });
+  registry.registerComponent('securitySchemes', 'sessionCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: CONSOLE_SESSION_COOKIE,
+    description: 'console session from POST /v1/session; POST/PATCH/PUT/DELETE also need its X-CSRF-Token',
   });
   registry.registerComponent('securitySchemes', 'adminToken', {
     type: 'http',

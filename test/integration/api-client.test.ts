@@ -1,5 +1,6 @@
 // The CLI client commands against a live API: org create (admin token), campaign create from a
-// file, batch create (streamed upload, optional start), batch status (once and watched).
+// file, batch create (streamed upload, optional start), batch status (once and watched), keys
+// create / list / revoke.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,9 @@ import {
   batchCreate,
   batchStatus,
   campaignCreate,
+  keysCreate,
+  keysList,
+  keysRevoke,
   loadClientConfig,
   orgCreate,
   registerClientCommands,
@@ -163,6 +167,52 @@ describe('client commands', () => {
     await expect(
       program.parseAsync(['org', 'create', '--name', 'X', '--max-concurrency', 'zero'], { from: 'user' }),
     ).rejects.toThrow();
+  });
+
+  it('creates, lists and revokes API keys; the revoked key stops working and the last admin key stays', async () => {
+    const admin = await orgConfig();
+    const out = io();
+    const created = await keysCreate(admin, out, { name: 'reporting', role: 'viewer' });
+    expect(created).toMatchObject({ role: 'viewer', key: expect.stringMatching(/^od_/) as string });
+    expect(JSON.parse(out.lines[0]!)).toEqual(created);
+    const viewer = loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_API_KEY: created.key });
+    await expect(keysList(viewer, io())).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+
+    const listed = await keysList(admin, io());
+    expect(listed.items.map((k) => [k.name, k.role])).toEqual([
+      ['default', 'admin'],
+      ['reporting', 'viewer'],
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+
+    const revokeOut = io();
+    await keysRevoke(admin, revokeOut, { id: created.id });
+    expect(JSON.parse(revokeOut.lines[0]!)).toEqual({ id: created.id, revoked: true });
+    await expect(keysList(viewer, io())).rejects.toMatchObject({ status: 401 });
+    const own = listed.items.find((k) => k.role === 'admin')!;
+    await expect(keysRevoke(admin, io(), { id: own.id })).rejects.toMatchObject({ status: 409, code: 'conflict' });
+  });
+
+  it('wires the keys commands into commander and refuses an unknown role before calling the API', async () => {
+    const admin = await orgConfig();
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
+    registerClientCommands(program, { OUTDIAL_API_URL: url, OUTDIAL_API_KEY: admin.OUTDIAL_API_KEY });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await program.parseAsync(['keys', 'create', '--name', 'ops', '--role', 'manager'], { from: 'user' });
+      const created = JSON.parse(String(log.mock.calls[0]?.[0])) as { id: string; role: string };
+      expect(created.role).toBe('manager');
+      await program.parseAsync(['keys', 'list'], { from: 'user' });
+      const listed = JSON.parse(String(log.mock.calls[1]?.[0])) as { items: { id: string }[] };
+      expect(listed.items.map((k) => k.id)).toContain(created.id);
+      await program.parseAsync(['keys', 'revoke', created.id], { from: 'user' });
+      expect(JSON.parse(String(log.mock.calls[2]?.[0]))).toEqual({ id: created.id, revoked: true });
+    } finally {
+      log.mockRestore();
+    }
+    await expect(
+      program.parseAsync(['keys', 'create', '--name', 'x', '--role', 'owner'], { from: 'user' }),
+    ).rejects.toThrow(/owner/);
   });
 
   it('names the missing variable when a command has no key', async () => {

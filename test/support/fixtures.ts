@@ -3,20 +3,16 @@
 import { campaignInputSchema, weekdays, type CampaignConfig, type CampaignInput } from '../../src/core/campaign.js';
 import type { Db } from '../../src/core/db/client.js';
 import type { BatchStatus } from '../../src/core/domain.js';
-import { hashApiKey, newApiKey } from '../../src/core/secrets.js';
+import { createApiKey } from '../../src/producers/repos/api-keys.js';
 
+/** An org with one admin API key, as POST /v1/orgs makes it. */
 export async function insertOrg(db: Db, opts: { name?: string; maxConcurrency?: number } = {}) {
-  const apiKey = newApiKey();
   const org = await db
     .insertInto('orgs')
-    .values({
-      name: opts.name ?? 'Test org',
-      max_concurrency: opts.maxConcurrency ?? 10,
-      api_key_hash: hashApiKey(apiKey),
-      api_key_prefix: apiKey.slice(0, 8),
-    })
+    .values({ name: opts.name ?? 'Test org', max_concurrency: opts.maxConcurrency ?? 10 })
     .returningAll()
     .executeTakeFirstOrThrow();
+  const { key: apiKey } = await createApiKey(db, org.id, { name: 'default', role: 'admin' });
   return { org, apiKey };
 }
 

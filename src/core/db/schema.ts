@@ -1,6 +1,7 @@
 // Kysely table types for db/migrations. Timestamps are read as Date; bigint columns as strings
 // (pg returns int8 as text), jsonb as parsed JSON.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ApiRole } from '../api-roles.js';
 import type { AttemptOutcome, AttemptStatus, BatchStatus, ContactStatus } from '../domain.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -12,10 +13,21 @@ export interface OrgsTable {
   id: Generated<string>;
   name: string;
   max_concurrency: number;
-  api_key_hash: string;
-  api_key_prefix: string;
   retention_days: Generated<number>;
   created_at: GeneratedTimestamp;
+}
+
+/** An org's API keys (migration 0003): only the sha256 is stored; a revoked key stays as a row. */
+export interface ApiKeysTable {
+  id: Generated<string>;
+  org_id: string;
+  name: string;
+  role: ApiRole;
+  hash: string;
+  prefix: string;
+  created_at: GeneratedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
 }
 
 export interface CampaignsTable {
@@ -156,6 +168,7 @@ export interface EventOutboxTable {
 
 export interface Database {
   orgs: OrgsTable;
+  api_keys: ApiKeysTable;
   campaigns: CampaignsTable;
   batches: BatchesTable;
   contacts: ContactsTable;

@@ -1,12 +1,12 @@
 // The admin session. The cookie is signed (key derived from OUTDIAL_ADMIN_TOKEN, so rotating the
 // token ends every session at once) and HttpOnly, and holds only a random session id; the session
-// itself lives in Redis with the session's TTL, so expiry is decided on the server and logging out
-// ends the session there: a copied cookie replayed after logout is refused.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// itself lives in Redis with the session's TTL (http/redis-sessions.ts), so expiry is decided on
+// the server and logging out ends the session there: a copied cookie replayed after logout is refused.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { CookieOptions, Request } from 'express';
 import type { Redis } from '../../core/redis.js';
 import { bearerCredential } from '../../core/secrets.js';
-import { withTimeout } from '../../core/timeout.js';
+import { createRedisSessions } from '../http/redis-sessions.js';
 
 export const ADMIN_USER = 'admin';
 export const SESSION_COOKIE = 'outdial_admin_session';
@@ -47,31 +47,16 @@ export interface SessionStore {
   end(value: string): Promise<void>;
 }
 
-const SESSION_VALUE = /^v2\.([A-Za-z0-9_-]{24})$/;
-/** The worker connection queues commands while Redis is away: answer within this instead of hanging. */
-const STORE_TIMEOUT_MS = 2000;
-
 export function createSessionStore(redis: Redis, keyPrefix: string, ttlMs: number): SessionStore {
-  // Only a hash of the id is stored, so reading Redis does not hand out live sessions.
-  const key = (id: string) => `${keyPrefix}:${createHash('sha256').update(id).digest('hex')}`;
-  const bounded = <T>(work: Promise<T>) => withTimeout(work, STORE_TIMEOUT_MS, 'admin session store');
+  // The session holds only its start time: being signed in is all the board needs to know.
+  const sessions = createRedisSessions(redis, keyPrefix, (s) => (typeof s === 'number' ? s : undefined));
   return {
-    async create() {
-      const id = randomBytes(18).toString('base64url');
-      await bounded(redis.set(key(id), String(Date.now()), 'PX', ttlMs));
-      return `v2.${id}`;
-    },
+    create: () => sessions.create(Date.now(), ttlMs),
     async current(req) {
       const value: unknown = (req.signedCookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
-      const id = typeof value === 'string' ? SESSION_VALUE.exec(value)?.[1] : undefined;
-      if (id === undefined) return undefined;
-      return (await bounded(redis.exists(key(id)))) === 1 ? (value as string) : undefined;
+      return (await sessions.read(value)) === undefined ? undefined : (value as string);
     },
-    async end(value) {
-      const id = SESSION_VALUE.exec(value)?.[1];
-      if (id === undefined) return;
-      await bounded(redis.del(key(id)));
-    },
+    end: (value) => sessions.end(value),
   };
 }
 

@@ -1,6 +1,7 @@
 // The client commands as plain functions (config and output passed in, so tests drive them
 // without a shell): org create, campaign create, batch create (streamed upload with a progress
-// bar, optional start) and batch status (once, or watched until the batch is done).
+// bar, optional start), batch status (once, or watched until the batch is done) and keys
+// create / list / revoke.
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import type { BatchStatus } from '../../core/domain.js';
@@ -127,4 +128,33 @@ export async function batchStatus(
   }
   io.out(json(status));
   return status;
+}
+
+export type KeyRole = 'admin' | 'manager' | 'viewer';
+
+/** Creates an API key with a role; prints it (the key is shown once). Needs an admin key. */
+export async function keysCreate(config: ClientConfig, io: ClientIo, opts: { name: string; role: KeyRole }) {
+  const created = await callApi<{ id: string; key: string; role: KeyRole }>(config, {
+    method: 'POST',
+    path: '/v1/keys',
+    body: opts,
+  });
+  io.out(json(created));
+  return created;
+}
+
+export async function keysList(config: ClientConfig, io: ClientIo) {
+  const list = await callApi<{
+    items: { id: string; name: string; role: KeyRole; createdAt: string; lastUsedAt: string | null }[];
+  }>(config, { method: 'GET', path: '/v1/keys' });
+  io.out(json(list));
+  return list;
+}
+
+/** Revokes a key at once (its console sessions too); the org's last admin key is refused (409). */
+export async function keysRevoke(config: ClientConfig, io: ClientIo, opts: { id: string }) {
+  await callApi<undefined>(config, { method: 'DELETE', path: `/v1/keys/${encodeURIComponent(opts.id)}` });
+  const result = { id: opts.id, revoked: true };
+  io.out(json(result));
+  return result;
 }

@@ -1,7 +1,18 @@
 // Registers the client commands on the outdial CLI (`org create`, `campaign create`,
-// `batch create`, `batch status`); src/cli.ts calls registerClientCommands(program).
-import { Command, InvalidArgumentError } from 'commander';
-import { batchCreate, batchStatus, campaignCreate, orgCreate, type ClientIo } from './commands.js';
+// `batch create`, `batch status`, `keys create|list|revoke`); src/cli.ts calls
+// registerClientCommands(program).
+import { Command, InvalidArgumentError, Option } from 'commander';
+import {
+  batchCreate,
+  batchStatus,
+  campaignCreate,
+  keysCreate,
+  keysList,
+  keysRevoke,
+  orgCreate,
+  type ClientIo,
+  type KeyRole,
+} from './commands.js';
 import { loadClientConfig } from './config.js';
 
 export { ApiError } from './api-client.js';
@@ -80,5 +91,27 @@ export function registerClientCommands(
     .option('--interval <ms>', 'poll interval when watching', positiveInt, 2000)
     .action(async (id: string, o: { watch?: boolean; interval: number }) => {
       await batchStatus(config(), consoleIo(), { id, watch: o.watch === true, intervalMs: o.interval });
+    });
+
+  const keys = program.command('keys').description('API keys of the org (an admin API key from OUTDIAL_API_KEY)');
+  keys
+    .command('create')
+    .description('create an API key with a role and print it (shown once)')
+    .requiredOption('--name <name>', 'what the key is for')
+    .addOption(new Option('--role <role>', 'what the key may do').choices(['admin', 'manager', 'viewer']).makeOptionMandatory())
+    .action(async (o: { name: string; role: KeyRole }) => {
+      await keysCreate(config(), consoleIo(), o);
+    });
+  keys
+    .command('list')
+    .description('list the org’s active keys with their role and last use')
+    .action(async () => {
+      await keysList(config(), consoleIo());
+    });
+  keys
+    .command('revoke <id>')
+    .description('revoke a key: it and its console sessions stop working at once')
+    .action(async (id: string) => {
+      await keysRevoke(config(), consoleIo(), { id });
     });
 }

@@ -1,22 +1,21 @@
-// Orgs: created by the operator with the admin token. The API key is returned once and only
-// its hash is stored; the prefix identifies a key in support conversations without revealing it.
+// Orgs: created by the operator with the admin token, together with their first API key (an
+// admin key named "default", returned once; only its hash is stored, in api_keys).
 import type { Db } from '../../core/db/client.js';
-import { hashApiKey, newApiKey } from '../../core/secrets.js';
+import { createApiKey } from './api-keys.js';
+
+export const FIRST_KEY_NAME = 'default';
 
 export async function createOrg(
   db: Db,
   input: { name: string; maxConcurrency: number },
 ): Promise<{ id: string; apiKey: string }> {
-  const apiKey = newApiKey();
-  const row = await db
-    .insertInto('orgs')
-    .values({
-      name: input.name,
-      max_concurrency: input.maxConcurrency,
-      api_key_hash: hashApiKey(apiKey),
-      api_key_prefix: apiKey.slice(0, 8),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: row.id, apiKey };
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('orgs')
+      .values({ name: input.name, max_concurrency: input.maxConcurrency })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { key } = await createApiKey(tx, row.id, { name: FIRST_KEY_NAME, role: 'admin' });
+    return { id: row.id, apiKey: key };
+  });
 }
