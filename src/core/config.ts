@@ -89,7 +89,7 @@ export const configSchema = z.object({
   OUTDIAL_SIP_TRUNK_USERNAME: optionalNonEmpty,
   OUTDIAL_SIP_TRUNK_PASSWORD: optionalNonEmpty,
   /** LiveKit dialer: how long the dispatched agent has to join the call's room before the callee is dialled; past it the attempt fails unplaced. */
-  OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(45),
   /** Dials in flight per dialer process; with waitUntilAnswered each holds its slot up to the ring timeout. */
   OUTDIAL_DIAL_CONCURRENCY: z.coerce.number().int().positive().max(5000).default(100),
   /** System-wide cap on calls in flight: the agent fleet's capacity. */

@@ -52,13 +52,20 @@ export interface LiveKitTelephonyOptions {
   agentJoinTimeoutMs?: number;
   /** How often the room is checked for the agent meanwhile (default 200 ms). */
   agentJoinPollMs?: number;
-  /** How long a dispatch may go without a job before it is replaced (default 5 s). */
+  /**
+   * How long a dispatch may go without a job before it is replaced (default 15 s). Longer than
+   * livekit-server's AssignJobTimeout (10 s, pkg/agent/worker.go): until then a job request may
+   * still be waiting on a busy worker's answer, and deleting the dispatch would terminate the job
+   * it gets, whose agent may already be in the room.
+   */
   agentRedispatchMs?: number;
 }
 
 /** Seconds a room waits for its first participant beyond the ring time, and after the last one leaves. */
 const ROOM_EMPTY_MARGIN_SECONDS = 30;
 const ROOM_DEPARTURE_TIMEOUT_SECONDS = 5;
+/** See LiveKitTelephonyOptions.agentRedispatchMs. */
+const REDISPATCH_AFTER_MS = 15_000;
 /** ParticipantInfo.Kind.AGENT in livekit_models.proto (the enum is not re-exported by livekit-server-sdk). */
 const AGENT_KIND = 4;
 
@@ -176,13 +183,13 @@ export class LiveKitTelephony implements Telephony {
    * Polls the room until the agent is in it. livekit-server hands a dispatch's job to a worker
    * under its target load once, when the dispatch is created; with every worker full at that
    * moment it drops the job ("no servers available") and never tries again, leaving a dispatch
-   * with no job. Such a dispatch is replaced every `agentRedispatchMs`, so a fleet that is full
+   * with no job. Such a dispatch is replaced every `agentRedispatchMs` (15 s), so a fleet that is full
    * for a moment delays the call instead of failing it. (Deleting a dispatch terminates any job it
    * got meanwhile, so the room never holds two agents.)
    */
   private async waitForAgent(call: DialRequest, dispatchId: string): Promise<void> {
     const timeoutMs = this.opts.agentJoinTimeoutMs ?? 15_000;
-    const redispatchMs = this.opts.agentRedispatchMs ?? 5_000;
+    const redispatchMs = this.opts.agentRedispatchMs ?? REDISPATCH_AFTER_MS;
     const deadline = Date.now() + timeoutMs;
     let checkAt = Date.now() + redispatchMs;
     for (;;) {
