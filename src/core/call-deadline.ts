@@ -4,10 +4,25 @@
 // all read it here, in TypeScript or as SQL over a campaigns row.
 import { sql, type RawBuilder } from 'kysely';
 import { callLimitDefaults } from './campaign.js';
+import type { Config } from './config.js';
+import { leaseMarginMs } from './leases.js';
 
 export interface CallLimits {
   ringTimeoutSeconds: number;
   maxCallSeconds: number;
+}
+
+/**
+ * The margin past ring + longest call: the lease margin, plus, with LiveKit, the longest wait for
+ * the agent to join before the callee is dialled (the dialer dials only once the agent is in the
+ * room, and that wait counts from the start of dialling). Without it a call whose agent was slow
+ * to join was failed as stuck while it was still up, and its contact called again at once.
+ */
+export function callMarginMs(
+  config: Pick<Config, 'OUTDIAL_LEASE_MARGIN_SECONDS' | 'OUTDIAL_TELEPHONY' | 'OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS'>,
+): number {
+  const agentJoin = config.OUTDIAL_TELEPHONY === 'livekit' ? config.OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS * 1000 : 0;
+  return leaseMarginMs(config) + agentJoin;
 }
 
 export function callDeadlineMs(limits: CallLimits, marginMs: number): number {

@@ -8,9 +8,8 @@
 // token gets them.
 import type { RequestHandler } from 'express';
 import { sql } from 'kysely';
-import { callAgeSql, callDeadlineSql } from './call-deadline.js';
+import { callAgeSql, callDeadlineSql, callMarginMs } from './call-deadline.js';
 import type { Db } from './db/client.js';
-import { leaseMarginMs } from './leases.js';
 import { UnauthorizedError } from './errors.js';
 import { outdialMetrics, renderMetrics } from './metrics-catalog.js';
 import { allQueues } from './queue-set.js';
@@ -40,7 +39,7 @@ export async function refreshScrapeGauges(rt: Runtime): Promise<void> {
   const m = outdialMetrics(rt.registry);
   m.maxActiveCalls.set(rt.config.OUTDIAL_MAX_ACTIVE_CALLS);
   const [stuck, limits, active] = await Promise.all([
-    countStuckAttempts(rt.db, leaseMarginMs(rt.config) + STUCK_MARGIN_SECONDS * 1000),
+    countStuckAttempts(rt.db, callMarginMs(rt.config) + STUCK_MARGIN_SECONDS * 1000),
     sql<{ id: string; max_concurrency: number }>`
       select o.id, o.max_concurrency from orgs o
        where exists (select 1 from batches b where b.org_id = o.id and b.status = 'running')`.execute(rt.db),

@@ -5,13 +5,13 @@
 // module is the only writer of attempts.status = queued. Limits hold across any number of
 // schedulers because the lease script, not this arithmetic, is the guard.
 import { randomUUID } from 'node:crypto';
-import { callDeadlineMs } from '../core/call-deadline.js';
+import { callDeadlineMs, callMarginMs } from '../core/call-deadline.js';
 import { isOpen, nextOpen } from '../core/calling-window.js';
 import { scheduleSchema, type Schedule } from '../core/campaign.js';
 import { activateDueBatches } from '../core/sql/batches/activate.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import type { CallEventJob } from '../core/queues.js';
-import { leaseMarginMs, pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
+import { pipelineAcquire, type SlotLeases, type TrunkBuckets } from '../core/leases.js';
 import type { OutdialMetrics } from '../core/metrics-catalog.js';
 import type { Runtime } from '../core/runtime.js';
 import { allocateSlots, fitToTokens, rotate, type BatchDemand } from './allocation.js';
@@ -137,7 +137,7 @@ async function takeLeases(deps: AdmissionDeps, admit: ClaimedContact[], byId: Ma
       batchId,
       attemptIds: ids,
       limits: { org: b.orgLimit, batch: b.batchLimit, system: deps.rt.config.OUTDIAL_MAX_ACTIVE_CALLS },
-      ttlMs: callDeadlineMs(b, leaseMarginMs(deps.rt.config)),
+      ttlMs: callDeadlineMs(b, callMarginMs(deps.rt.config)),
     });
     return { b, contacts, ids };
   });

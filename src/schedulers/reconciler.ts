@@ -5,10 +5,10 @@
 // settles batch status (cancelled contacts, completed batches), and queues again the outbox's
 // events that the sinks have not recorded after a while (their job was lost with Redis).
 import { sql } from 'kysely';
-import { callAgeSql, callDeadlineSql } from '../core/call-deadline.js';
+import { callAgeSql, callDeadlineSql, callMarginMs } from '../core/call-deadline.js';
 import { newCallEvent, queueCallEvents, writeOutbox } from '../core/events.js';
 import { stuckEventId } from '../core/ids.js';
-import { leaseMarginMs, type HeldLease, type SlotLeases } from '../core/leases.js';
+import type { HeldLease, SlotLeases } from '../core/leases.js';
 import { callEventJobSchema, requeueJob, type CallEventJob, type RequeueResult } from '../core/queues.js';
 import type { Runtime } from '../core/runtime.js';
 import { completeBatches } from '../core/sql/batches/complete.js';
@@ -43,7 +43,7 @@ interface OpenAttempt {
 async function openAttempts(rt: Runtime): Promise<OpenAttempt[]> {
   const r = await sql<OpenAttempt>`
     select a.id, a.org_id, a.batch_id, a.status,
-           ${callAgeSql('a')} as age_ms, ${callDeadlineSql('c', leaseMarginMs(rt.config))} as deadline_ms
+           ${callAgeSql('a')} as age_ms, ${callDeadlineSql('c', callMarginMs(rt.config))} as deadline_ms
       from attempts a join campaigns c on c.id = a.campaign_id
      where a.status <> 'finished'`.execute(rt.db);
   return r.rows.map((x) => ({ ...x, age_ms: Number(x.age_ms), deadline_ms: Number(x.deadline_ms) }));
@@ -104,7 +104,7 @@ async function strayFacts(rt: Runtime, strays: HeldLease[]) {
     sql<{ id: string; status: string }>`
       select id, status from attempts where id = any(${strays.map((h) => h.attemptId)}::uuid[])`.execute(rt.db),
     sql<{ id: string; ttl_ms: string }>`
-      select b.id, ${callDeadlineSql('c', leaseMarginMs(rt.config))} as ttl_ms
+      select b.id, ${callDeadlineSql('c', callMarginMs(rt.config))} as ttl_ms
         from batches b join campaigns c on c.id = b.campaign_id
        where b.id = any(${[...new Set(strays.map((h) => h.batchId))]}::uuid[])`.execute(rt.db),
   ]);
