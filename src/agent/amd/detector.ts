@@ -8,6 +8,7 @@ import { findMachineCue } from './cues.js';
 import { tunedAmdParams } from './params.js';
 import { blockLevelDb, createSegmenter } from './segmenter.js';
 import type { AmdParams, AmdVerdict } from './types.js';
+import { createReblocker } from './blocks.js';
 
 export const BLOCK_MS = 10;
 
@@ -43,8 +44,7 @@ export function createAmdDetector(options: AmdDetectorOptions): AmdDetector {
   const cadence = createCadence(params.cadence);
   const beeps = createBeepDetector(params.beep, sampleRate, BLOCK_MS);
   const listeners: Array<(beepAtMs: number) => void> = [];
-  const pending = new Int16Array(blockLen);
-  let pendingLen = 0;
+  const blocksIn = createReblocker(blockLen);
   let blocks = 0;
   let verdict: AmdVerdict | null = null;
   let beepAtMs: number | null = null;
@@ -86,17 +86,10 @@ export function createAmdDetector(options: AmdDetectorOptions): AmdDetector {
     },
     push(frame) {
       let decided: AmdVerdict | null = null;
-      let offset = 0;
-      while (offset < frame.length) {
-        const take = Math.min(blockLen - pendingLen, frame.length - offset);
-        pending.set(frame.subarray(offset, offset + take), pendingLen);
-        pendingLen += take;
-        offset += take;
-        if (pendingLen === blockLen) {
-          pendingLen = 0;
-          decided = processBlock(pending) ?? decided;
-        }
-      }
+      blocksIn.push(frame, (block) => {
+        decided = processBlock(block) ?? decided;
+        return false;
+      });
       return decided;
     },
     pushTranscript(text, atMs) {

@@ -5,6 +5,7 @@ import { createBeepDetector } from './beep.js';
 import { tunedAmdParams } from './params.js';
 import { blockLevelDb, createSegmenter } from './segmenter.js';
 import type { AmdParams } from './types.js';
+import { createReblocker } from './blocks.js';
 
 export type VoicemailCue = { kind: 'beep_end'; beepAtMs: number; atMs: number } | { kind: 'silence' | 'timeout'; atMs: number };
 
@@ -32,8 +33,7 @@ export function createVoicemailCue(opts: VoicemailCueOptions): VoicemailCueTrack
   const blockLen = (opts.sampleRate * BLOCK_MS) / 1000;
   const segmenter = createSegmenter(params.segmenter, BLOCK_MS);
   const beeps = createBeepDetector(params.beep, opts.sampleRate, BLOCK_MS);
-  const pending = new Int16Array(blockLen);
-  let pendingLen = 0;
+  const blocksIn = createReblocker(blockLen);
   let elapsed = 0;
   let quietMs = 0;
   let beepAtMs = opts.beepAtMs ?? null;
@@ -53,19 +53,9 @@ export function createVoicemailCue(opts: VoicemailCueOptions): VoicemailCueTrack
 
   return {
     push(frame) {
-      let offset = 0;
-      while (!done && offset < frame.length) {
-        const take = Math.min(blockLen - pendingLen, frame.length - offset);
-        pending.set(frame.subarray(offset, offset + take), pendingLen);
-        pendingLen += take;
-        offset += take;
-        if (pendingLen === blockLen) {
-          pendingLen = 0;
-          done = block(pending);
-          if (done) return done;
-        }
-      }
-      return null;
+      if (done) return null;
+      blocksIn.push(frame, (b) => (done = block(b)) !== null);
+      return done;
     },
   };
 }
