@@ -48,7 +48,7 @@ export interface LiveKitTelephonyOptions {
   log: Logger;
   /** Added to the ring timeout for the dial request, so LiveKit's own ring timeout normally answers first. */
   dialTimeoutMarginSeconds?: number;
-  /** How long the dispatched agent has to join the room before the callee is dialled (default 15 s). */
+  /** How long the dispatched agent has to join the room before the callee is dialled (default 45 s, as OUTDIAL_AGENT_JOIN_TIMEOUT_SECONDS). */
   agentJoinTimeoutMs?: number;
   /** How often the room is checked for the agent meanwhile (default 200 ms). */
   agentJoinPollMs?: number;
@@ -185,10 +185,10 @@ export class LiveKitTelephony implements Telephony {
    * moment it drops the job ("no servers available") and never tries again, leaving a dispatch
    * with no job. Such a dispatch is replaced every `agentRedispatchMs` (15 s), so a fleet that is full
    * for a moment delays the call instead of failing it. (Deleting a dispatch terminates any job it
-   * got meanwhile, so the room never holds two agents.)
+   * got meanwhile; docs/architecture.md names the edge case this does not cover.)
    */
   private async waitForAgent(call: DialRequest, dispatchId: string): Promise<void> {
-    const timeoutMs = this.opts.agentJoinTimeoutMs ?? 15_000;
+    const timeoutMs = this.opts.agentJoinTimeoutMs ?? 45_000;
     const redispatchMs = this.opts.agentRedispatchMs ?? REDISPATCH_AFTER_MS;
     const deadline = Date.now() + timeoutMs;
     let checkAt = Date.now() + redispatchMs;
