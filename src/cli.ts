@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, requireConfig } from './core/config.js';
 import { createDb } from './core/db/client.js';
 import { migrateToLatest } from './core/db/migrate.js';
-import { onShutdown } from './core/health.js';
+import { closeOnSignals } from './core/health.js';
 import { createLogger } from './core/logger.js';
 import { createRuntime } from './core/runtime.js';
 import type { DemoLauncher } from './demo/run.js';
@@ -35,14 +35,7 @@ async function serve(roles: readonly RoleName[], port?: number): Promise<void> {
   const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL, name: roles.join('+') }) });
   const running = await startRoles(rt, roles, { port: port ?? config.PORT, opsPort: port ?? config.PORT });
   rt.log.info({ roles, apiUrl: running.apiUrl }, 'outdial.started');
-  onShutdown(
-    ['SIGTERM', 'SIGINT'],
-    async () => {
-      await running.close();
-      await rt.close();
-    },
-    { log: rt.log, timeoutMs: config.OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS * 1000 },
-  );
+  closeOnSignals(rt, () => running.close());
 }
 
 program

@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import { loadAgentConfig } from '../core/agent-config.js';
 import { loadConfig, requireConfig, type Config } from '../core/config.js';
 import { processPool } from './process-pool.js';
-import { livekitCheck, onShutdown, redisCheck, startRoleHttp } from '../core/health.js';
+import { closeOnSignals, livekitCheck, redisCheck, startRoleHttp } from '../core/health.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { outdialMetrics } from '../core/metrics-catalog.js';
 import type { Redis } from '../core/redis.js';
@@ -218,14 +218,7 @@ export async function runAgentCommand(args: string[], config: Config = loadConfi
     const rt = createRuntime(config, { log: createLogger({ level: config.LOG_LEVEL, name: 'agent' }), poolMax: 1 });
     const role = await startAgentRole(rt);
     rt.log.info({ port: role.port }, 'outdial.started');
-    onShutdown(
-      ['SIGTERM', 'SIGINT'],
-      async () => {
-        await role.close();
-        await rt.close();
-      },
-      { log: rt.log, timeoutMs: config.OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS * 1000 },
-    );
+    closeOnSignals(rt, () => role.close());
     return;
   }
   const self = fileURLToPath(import.meta.url);

@@ -230,3 +230,18 @@ export function onShutdown(
     for (const s of signals) process.off(s, handler);
   };
 }
+
+/**
+ * A process's roles, stopped on SIGTERM/SIGINT: `close` drains them, then the runtime's
+ * connections close, within OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS.
+ */
+export function closeOnSignals(rt: Pick<Runtime, 'config' | 'log' | 'close'>, close: () => Promise<void>): () => void {
+  return onShutdown(
+    ['SIGTERM', 'SIGINT'],
+    async () => {
+      await close();
+      await rt.close();
+    },
+    { log: rt.log, timeoutMs: rt.config.OUTDIAL_SHUTDOWN_TIMEOUT_SECONDS * 1000 },
+  );
+}
