@@ -112,6 +112,17 @@ describe('contact file shapes', () => {
     await expectSameReport(await postCsv(csv, { map: 'Mobile Number:phone,Given Name:first_name' }), '\r\n');
   });
 
+  it('reads JSON contacts through the same map and phone headers', async () => {
+    const contacts = ROWS.map(([phone, name, note]) => ({ 'Phone Number': phone, 'Given Name': name, note }));
+    const res = await h.http
+      .post(`/v1/campaigns/${campaignId}/batches`)
+      .query({ map: 'Given Name:first_name' })
+      .set('authorization', org.auth)
+      .send({ name: 'json', maxConcurrency: 2, contacts });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ ...SAME_REPORT, errors: [{ line: 2 }] });
+  });
+
   it('passes the CLI --map to the upload', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'outdial-shapes-'));
     try {
