@@ -51,10 +51,12 @@ export async function batchCreate(
     maxConcurrency: number;
     startAt?: string;
     start?: boolean;
+    map?: string;
   },
 ) {
   const query = new URLSearchParams({ name: opts.name, maxConcurrency: String(opts.maxConcurrency) });
   if (opts.startAt) query.set('startAt', opts.startAt);
+  if (opts.map) query.set('map', opts.map);
   const bar = new SingleBar(
     { stream: io.progress, format: 'upload [{bar}] {percentage}% | {value}/{total} bytes', etaBuffer: 50 },
     Presets.shades_classic,

@@ -67,11 +67,12 @@ export function registerClientCommands(
     .option('--max-concurrency <n>', 'calls in flight for this batch', positiveInt, 10)
     .option('--start-at <instant>', 'do not call before this ISO 8601 instant', isoInstant)
     .option('--start', 'start the batch once imported')
+    .option('--map <pairs>', 'read file columns as other names: "Phone Number:phone,Given Name:first_name"')
     .action(
       async (
         campaignId: string,
         file: string,
-        o: { name?: string; maxConcurrency: number; startAt?: string; start?: boolean },
+        o: { name?: string; maxConcurrency: number; startAt?: string; start?: boolean; map?: string },
       ) => {
         const name = o.name ?? file.split(/[\\/]/).pop() ?? file;
         await batchCreate(config(), consoleIo(), {
@@ -81,6 +82,7 @@ export function registerClientCommands(
           maxConcurrency: o.maxConcurrency,
           start: o.start === true,
           ...(o.startAt ? { startAt: o.startAt } : {}),
+          ...(o.map ? { map: o.map } : {}),
         });
       },
     );

@@ -21,7 +21,28 @@ describe('columnLayout', () => {
   });
 
   it('refuses a header without a phone column with 422', () => {
-    expect(() => columnLayout(['name', 'mobile'], [])).toThrow(UnprocessableError);
+    expect(() => columnLayout(['name', 'fax', 'phones', 'telephone number'], [])).toThrow(UnprocessableError);
+  });
+
+  it.each([
+    ['Phone Number'],
+    ['phone_number'],
+    ['PHONE NUMBER'],
+    ['Mobile'],
+    ['Telephone'],
+    ['tel'],
+    [' Phone_ Number '],
+  ])('reads %j as the phone column, not as a variable', (header) => {
+    const layout = columnLayout(['first_name', header], ['first_name']);
+    expect(layout.phone).toBe(1);
+    expect(layout.variables).toEqual([{ index: 0, key: 'first_name' }]);
+  });
+
+  it('prefers phone over the other phone headers, which stay variables', () => {
+    const layout = columnLayout(['Mobile', 'Tel', 'Phone Number', 'Phone'], []);
+    expect(layout.phone).toBe(3);
+    expect(layout.variables.map((v) => v.key)).toEqual(['Mobile', 'Tel', 'Phone Number']);
+    expect(columnLayout(['Tel', 'Mobile'], []).phone).toBe(1);
   });
 
   it('names every template variable that has no column, with 422', () => {

@@ -1,7 +1,7 @@
 // One uploaded row → one contact draft or one rejection reason. Pure: the same code serves CSV
 // records and JSON contacts, and every rule here is unit-tested without a database.
-// Columns: `phone` (required), `timezone` and `name` (optional, matched case-insensitively);
-// every other column is a template variable kept under its own spelling.
+// Columns: `phone` (required; PHONE_HEADERS are read as it), `timezone` and `name` (optional,
+// matched case-insensitively); every other column is a template variable kept under its own spelling.
 import { UnprocessableError, ValidationError } from '../../core/errors.js';
 import type { TzSource } from '../../core/db/schema.js';
 import { normalisePhone, type PhoneResult } from './phone.js';
@@ -56,6 +56,26 @@ const MAX_COLUMN_NAME = 200;
 const reserved = new Set(['phone', 'timezone', 'name']);
 
 /**
+ * Headers read as `phone`, in order of preference, compared without case, spaces or underscores
+ * (so `Phone Number`, `phone_number` and `PHONENUMBER` are one name): what CRMs and phones export.
+ */
+export const PHONE_HEADERS = ['phone', 'phonenumber', 'mobile', 'telephone', 'tel'] as const;
+
+function headerKey(name: string): string {
+  return name.toLowerCase().replace(/[\s_]+/g, '');
+}
+
+/** The phone column: the first header matching the most preferred PHONE_HEADERS entry, or -1. */
+function phoneColumn(names: readonly string[]): number {
+  const keys = names.map(headerKey);
+  for (const alias of PHONE_HEADERS) {
+    const index = keys.indexOf(alias);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+
+/**
  * Reads the header: throws 400 for an unusable header and 422 when a required column is
  * missing (`phone`, or a variable the campaign's templates use), before any row is looked at.
  */
@@ -72,8 +92,13 @@ export function columnLayout(header: readonly string[], requiredVariables: reado
     seen.add(key);
   });
   const find = (c: string) => names.findIndex((n) => n.toLowerCase() === c);
-  const phone = find('phone');
-  if (phone < 0) throw new UnprocessableError('the file has no "phone" column', { missingColumns: ['phone'] });
+  const phone = phoneColumn(names);
+  if (phone < 0) {
+    throw new UnprocessableError(
+      'the file has no "phone" column (nor "Phone Number", "Mobile", "Telephone" or "Tel"; map one with ?map=Column:phone)',
+      { missingColumns: ['phone'] },
+    );
+  }
   const missing = requiredVariables.filter((v) => !names.includes(v));
   if (missing.length > 0) {
     throw new UnprocessableError(
@@ -83,7 +108,7 @@ export function columnLayout(header: readonly string[], requiredVariables: reado
   }
   const variables = names
     .map((key, index) => ({ index, key }))
-    .filter(({ key }) => !reserved.has(key.toLowerCase()));
+    .filter(({ key, index }) => index !== phone && !reserved.has(key.toLowerCase()));
   return { names, phone, timezone: find('timezone'), name: find('name'), variables };
 }
 

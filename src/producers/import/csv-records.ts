@@ -8,6 +8,7 @@
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { UnprocessableError, ValidationError } from '../../core/errors.js';
+import type { CsvDelimiter } from './csv-dialect.js';
 import { MAX_CELL_CHARS, MAX_COLUMNS, tooManyColumns } from './contact-row.js';
 
 /** 200 column names of up to 200 characters each fit with room to spare. */
@@ -24,7 +25,8 @@ export interface CsvRecord {
   fields: string[];
 }
 
-export async function* csvRecords(source: Readable): AsyncGenerator<CsvRecord> {
+/** `delimiter`: the file's own, from detectDelimiter on its head (a BOM and CRLF are read as is). */
+export async function* csvRecords(source: Readable, delimiter: CsvDelimiter = ','): AsyncGenerator<CsvRecord> {
   // Blank lines come through as [''] and are dropped here, so every physical line is seen and
   // counted (csv-parse's own `info` costs an object copy per record and miscounts CRLF in quotes).
   const parser = parse(
@@ -33,6 +35,7 @@ export async function* csvRecords(source: Readable): AsyncGenerator<CsvRecord> {
     Object.assign(
       {
         bom: true,
+        delimiter,
         relax_column_count: true,
         relax_quotes: true,
         max_record_size: MAX_RECORD_BYTES,

@@ -7,10 +7,12 @@ import type { Readable } from 'node:stream';
 import { campaignVariables, type CampaignConfig } from '../../core/campaign.js';
 import type { Db } from '../../core/db/client.js';
 import { ValidationError } from '../../core/errors.js';
+import { applyColumnMap, type ColumnMap } from './column-map.js';
 import { columnLayout, type ColumnLayout, type RowContext } from './contact-row.js';
 import { loadContacts, type SourceRow } from './contact-loader.js';
 import { insertDraftBatch, type BatchMeta } from './contact-writer.js';
-import { csvRecords } from './csv-records.js';
+import { detectDelimiter } from './csv-dialect.js';
+import { csvRecords, MAX_HEADER_BYTES } from './csv-records.js';
 import type { ImportReport } from './import-report.js';
 import { jsonColumns, jsonRows } from './json-contacts.js';
 import { createZoneNameCache, loadZoneTable, type ZoneTable } from './time-zones.js';
@@ -30,6 +32,8 @@ export interface ImportOptions {
   pace?: PaceLimits | undefined;
   /** CSV: where the upload is spooled (default the OS temp dir). */
   spoolDir?: string | undefined;
+  /** File column → the name it is read as (the upload's `map`); applied before the header rules. */
+  columnMap?: ColumnMap | undefined;
   /** Called after every chunk with the number of data rows read so far. */
   onProgress?: (rows: number) => void;
 }
@@ -49,14 +53,15 @@ export async function importCsvBatch(
   opts: ImportOptions,
 ): Promise<ImportReport> {
   const spool = await spoolUpload(body, { maxBytes: opts.maxBytes, pace: opts.pace, dir: opts.spoolDir });
+  const delimiter = detectDelimiter(await readHead(spool.read()));
   const file = spool.read();
-  const records = csvRecords(file);
+  const records = csvRecords(file, delimiter);
   try {
     // The header is checked before a transaction opens: a file without the needed columns
     // never touches the database.
     const header = await records.next();
     if (header.done) throw new ValidationError('the file is empty');
-    const layout = columnLayout(header.value.fields, campaignVariables(campaign.config));
+    const layout = columnLayout(applyColumnMap(header.value.fields, opts.columnMap), campaignVariables(campaign.config));
     return await importRows(db, campaign, meta, layout, records, opts);
   } finally {
     await records.return(undefined);
@@ -74,8 +79,25 @@ export async function importJsonBatch(
 ): Promise<ImportReport> {
   if (contacts.length === 0) throw new ValidationError('the batch has no contacts');
   const columns = jsonColumns(contacts);
-  const layout = columnLayout(columns, campaignVariables(campaign.config));
+  const layout = columnLayout(applyColumnMap(columns, opts.columnMap), campaignVariables(campaign.config));
   return importRows(db, campaign, meta, layout, jsonRows(contacts, columns), opts);
+}
+
+/** Enough of the file to hold its header line (a longer header is refused by csvRecords anyway). */
+async function readHead(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      bytes += chunk.length;
+      if (bytes > MAX_HEADER_BYTES) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  // A character cut at the end decodes to U+FFFD, which is no delimiter.
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function importRows(

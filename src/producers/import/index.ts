@@ -3,3 +3,4 @@
 export { importCsvBatch, importJsonBatch, type ImportCampaign, type ImportOptions } from './import-batch.js';
 export { MAX_REPORTED_ERRORS, type ImportReport, type RowError } from './import-report.js';
 export type { BatchMeta } from './contact-writer.js';
+export { columnMapSchema, type ColumnMap } from './column-map.js';

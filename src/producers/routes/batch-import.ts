@@ -10,7 +10,7 @@ import { requestLog, requestOrg } from '../http/context.js';
 import { createImportSlots, type ImportSlots } from '../http/import-slots.js';
 import { jsonBody } from '../http/json-body.js';
 import { idParam, parseWith } from '../http/validate.js';
-import { importCsvBatch, importJsonBatch, type BatchMeta } from '../import/index.js';
+import { columnMapSchema, importCsvBatch, importJsonBatch, type BatchMeta } from '../import/index.js';
 import { describeRoute } from '../openapi.js';
 import { findCampaign } from '../repos/campaigns.js';
 import type { RouteDeps } from './deps.js';
@@ -22,7 +22,11 @@ export const batchCsvQuerySchema = z.object({
   name,
   maxConcurrency: z.coerce.number().int().min(1).max(100_000),
   startAt: startAt.optional(),
+  map: columnMapSchema.optional(),
 });
+
+/** A JSON body carries its own meta; only the column map comes in the query. */
+const batchJsonQuerySchema = z.object({ map: columnMapSchema.optional() });
 
 export const batchJsonSchema = z
   .object({
@@ -103,10 +107,11 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
     method: 'post',
     path: '/v1/campaigns/{id}/batches',
     summary:
-      'Create a draft batch from JSON contacts or a streamed CSV file (query name, maxConcurrency, startAt)',
+      'Create a draft batch from JSON contacts or a streamed CSV file (query name, maxConcurrency, startAt; map for both)',
     body: batchJsonSchema,
     rawBodies: {
-      'text/csv': 'CSV with a header row: phone (required), timezone, name, and template variables',
+      'text/csv':
+        'CSV (`,` `;` tab or `|`, detected from the header; BOM and CRLF accepted) with a header row: phone (required; also Phone Number, Mobile, Telephone, Tel), timezone, name, and template variables',
     },
     query: batchCsvQuerySchema.partial(),
     ok: { status: 201, schema: importReportSchema },
@@ -120,11 +125,11 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
     const inSlot = <T>(work: () => Promise<T>) => inImportSlot(slots, perOrg, org.id, res, work);
     let report;
     if (req.is('text/csv')) {
-      const meta = metaOf(parseWith(batchCsvQuerySchema, req.query, 'query'));
+      const query = parseWith(batchCsvQuerySchema, req.query, 'query');
       checkDeclaredLength(req, options.maxBytes);
       report = await inSlot(async () => {
         try {
-          return await importCsvBatch(rt.db, campaign, meta, req, options);
+          return await importCsvBatch(rt.db, campaign, metaOf(query), req, { ...options, columnMap: query.map });
         } catch (err) {
           // Refused before the whole body came in: close rather than read the rest on this socket.
           if (!req.complete) res.setHeader('connection', 'close');
@@ -133,7 +138,8 @@ export function batchImportRoutes({ rt, registry }: RouteDeps, opts: { jsonLimit
       });
     } else if (req.is('application/json')) {
       const input = parseWith(batchJsonSchema, req.body, 'request body');
-      report = await inSlot(() => importJsonBatch(rt.db, campaign, metaOf(input), input.contacts, options));
+      const { map } = parseWith(batchJsonQuerySchema, req.query, 'query');
+      report = await inSlot(() => importJsonBatch(rt.db, campaign, metaOf(input), input.contacts, { ...options, columnMap: map }));
     } else {
       throw new ValidationError('expected an application/json or text/csv body');
     }
