@@ -215,6 +215,60 @@ describe('client commands', () => {
     ).rejects.toThrow(/owner/);
   });
 
+  it('prints every validation detail of a refused request with its field path', async () => {
+    const config = await orgConfig();
+    const file = join(dir, 'typo.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'Typo',
+        mode: 'one_way',
+        message: 'Hi',
+        ringTimoutSeconds: 30,
+        schedule: { timezoneFallback: 'Mars/Olympus' },
+      }),
+    );
+    const refused = campaignCreate(config, io(), { file });
+    await expect(refused).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    const message = await refused.catch((e: unknown) => (e as Error).message);
+    expect(message).toContain('Unrecognized key: "ringTimoutSeconds"');
+    expect(message).toContain('schedule.timezoneFallback: unknown IANA time zone');
+  });
+
+  it('names the variable behind a refused credential', async () => {
+    const wrongAdmin = orgCreate(loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: 'nope' }), io(), {
+      name: 'X',
+      maxConcurrency: 1,
+    });
+    await expect(wrongAdmin).rejects.toThrow(/401[\s\S]*OUTDIAL_ADMIN_TOKEN/);
+    const wrongKey = loadClientConfig({ OUTDIAL_API_URL: url, OUTDIAL_API_KEY: 'od_wrong' });
+    await expect(batchStatus(wrongKey, io(), { id: crypto.randomUUID() })).rejects.toThrow(
+      /401[\s\S]*OUTDIAL_API_KEY/,
+    );
+    const csv = join(dir, 'any.csv');
+    await writeFile(csv, 'phone\n+12025550101\n');
+    await expect(
+      batchCreate(wrongKey, io(), { campaignId: crypto.randomUUID(), file: csv, name: 'x', maxConcurrency: 1 }),
+    ).rejects.toThrow(/401[\s\S]*OUTDIAL_API_KEY/);
+  });
+
+  it('says which URL it tried and to set OUTDIAL_API_URL when the API is unreachable', async () => {
+    // A port that was just free: nothing listens on it.
+    const probe = h.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => probe.once('listening', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const down = `http://127.0.0.1:${port}`;
+    const config = loadClientConfig({ OUTDIAL_API_URL: down, OUTDIAL_API_KEY: 'od_x' });
+    const expected = new RegExp(`${down}.*ECONNREFUSED.*OUTDIAL_API_URL`);
+    await expect(batchStatus(config, io(), { id: crypto.randomUUID() })).rejects.toThrow(expected);
+    const csv = join(dir, 'down.csv');
+    await writeFile(csv, 'phone\n+12025550101\n');
+    await expect(
+      batchCreate(config, io(), { campaignId: crypto.randomUUID(), file: csv, name: 'x', maxConcurrency: 1 }),
+    ).rejects.toThrow(expected);
+  });
+
   it('names the missing variable when a command has no key', async () => {
     await expect(
       batchStatus(loadClientConfig({ OUTDIAL_API_URL: url }), io(), { id: crypto.randomUUID() }),

@@ -15,7 +15,7 @@ import {
 } from './commands.js';
 import { loadClientConfig } from './config.js';
 
-export { ApiError } from './api-client.js';
+export { ApiError, ApiUnreachableError } from './api-client.js';
 export { loadClientConfig, type ClientConfig } from './config.js';
 export * from './commands.js';
 
