@@ -144,6 +144,69 @@ describe('client commands', () => {
     expect(out.lines).toHaveLength(1);
   });
 
+  it('off a terminal, watches with one plain line per change saying why contacts wait', async () => {
+    const config = await orgConfig();
+    // Closed everywhere from yesterday to tomorrow (UTC dates), so every contact waits for its window.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const file = join(dir, 'closed.json');
+    const weekly = Object.fromEntries(
+      ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['09:00', '17:00']]]),
+    );
+    await writeFile(
+      file,
+      JSON.stringify({
+        name: 'Closed',
+        mode: 'one_way',
+        message: 'Hi',
+        schedule: { timezoneFallback: 'UTC', weekly, blackoutDates: [day(-1), day(0), day(1)] },
+      }),
+    );
+    const campaign = await campaignCreate(config, io(), { file });
+    const csv = join(dir, 'closed.csv');
+    await writeFile(csv, 'phone,first_name\n+12025550111,A\n+12025550112,B\n');
+    const { batchId } = await batchCreate(config, io(), {
+      campaignId: campaign.id,
+      file: csv,
+      name: 'closed',
+      maxConcurrency: 1,
+      start: true,
+    });
+    const retryAt = new Date(Date.now() + 3_600_000);
+    await h.rt.db
+      .updateTable('contacts')
+      .set({ next_attempt_at: retryAt })
+      .where('batch_id', '=', batchId)
+      .where('phone', '=', '+12025550111')
+      .execute();
+
+    const out = io();
+    let drawn = '';
+    out.progress.on('data', (chunk: Buffer) => (drawn += chunk.toString('utf8')));
+    let polls = 0;
+    out.sleep = async () => {
+      polls++;
+      if (polls === 3)
+        await h.http
+          .post(`/v1/batches/${batchId}/cancel`)
+          .set('authorization', `Bearer ${config.OUTDIAL_API_KEY}`)
+          .expect(200);
+    };
+    await batchStatus(config, out, { id: batchId, watch: true, intervalMs: 1 });
+    expect(polls).toBe(3);
+    // No bar redraws (carriage returns, escape codes), and three identical polls print once.
+    expect(drawn).not.toContain('\r');
+    expect(drawn).not.toContain('\u001b');
+    const lines = drawn.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\S+Z running 0\/2 done \| active 0\/1 \| waiting: 2 waiting for their calling window \(next opens at \S+Z\), 1 waiting for a retry \(next at (\S+)\)$/,
+    );
+    expect(lines[0]).toContain(`next at ${retryAt.toISOString()}`);
+    const opens = /next opens at (\S+)\)/.exec(lines[0]!)![1]!;
+    expect(Date.parse(opens)).toBeGreaterThan(Date.parse(`${day(2)}T00:00:00Z`) - 14 * 3_600_000);
+    expect(lines[1]).toMatch(/^\S+Z cancelled 2\/2 done \| active 0\/1$/);
+  });
+
   it('wires the commands into commander with their options', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
     registerClientCommands(program, { OUTDIAL_API_URL: url, OUTDIAL_ADMIN_TOKEN: ADMIN_TOKEN });

@@ -87,7 +87,7 @@ export function registerClientCommands(
   batch
     .command('status <batchId>')
     .description('print a batch’s status; --watch follows it until it completes or is cancelled')
-    .option('--watch', 'poll until done, with a progress bar')
+    .option('--watch', 'poll until done: a progress bar on a terminal, one line per change otherwise, with why contacts wait')
     .option('--interval <ms>', 'poll interval when watching', positiveInt, 2000)
     .action(async (id: string, o: { watch?: boolean; interval: number }) => {
       await batchStatus(config(), consoleIo(), { id, watch: o.watch === true, intervalMs: o.interval });
