@@ -11,6 +11,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
+  batchAction,
   batchCreate,
   batchStatus,
   campaignCreate,
@@ -230,6 +231,43 @@ describe('client commands', () => {
     await expect(
       program.parseAsync(['org', 'create', '--name', 'X', '--max-concurrency', 'zero'], { from: 'user' }),
     ).rejects.toThrow();
+  });
+
+  it('pauses, resumes and cancels a batch over the API routes, and through commander', async () => {
+    const config = await orgConfig();
+    const campaign = await campaignCreate(config, io(), { file: await campaignFile() });
+    const csv = join(dir, 'actions.csv');
+    await writeFile(csv, 'phone,first_name\n+12025550121,A\n+12025550122,B\n');
+    const { batchId } = await batchCreate(config, io(), { campaignId: campaign.id, file: csv, name: 'a', maxConcurrency: 1 });
+    const started = io();
+    expect(await batchAction(config, started, { id: batchId, action: 'start' })).toEqual({ id: batchId, status: 'running' });
+    expect(JSON.parse(started.lines[0]!)).toEqual({ id: batchId, status: 'running' });
+    expect(await batchAction(config, io(), { id: batchId, action: 'pause' })).toMatchObject({ status: 'paused' });
+    expect(await batchAction(config, io(), { id: batchId, action: 'resume' })).toMatchObject({ status: 'running' });
+
+    const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined });
+    registerClientCommands(program, { OUTDIAL_API_URL: url, OUTDIAL_API_KEY: config.OUTDIAL_API_KEY });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await program.parseAsync(['batch', 'cancel', batchId], { from: 'user' });
+      expect(JSON.parse(String(log.mock.calls[0]?.[0]))).toEqual({ id: batchId, status: 'cancelled', cancelledContacts: 2 });
+    } finally {
+      log.mockRestore();
+    }
+    await expect(batchAction(config, io(), { id: batchId, action: 'resume' })).rejects.toMatchObject({
+      status: 409,
+      code: 'conflict',
+    });
+  });
+
+  it('marks required options as required in the help', () => {
+    const program = new Command();
+    registerClientCommands(program, {});
+    const sub = (parent: Command, name: string) => parent.commands.find((c) => c.name() === name)!;
+    const help = sub(sub(program, 'org'), 'create').helpInformation();
+    expect(help).toMatch(/--name <name>\s+org name \(required\)/);
+    expect(help).toMatch(/--max-concurrency <n>\s+calls in flight for the whole org \(required\)/);
+    expect(sub(sub(program, 'batch'), 'create').helpInformation()).not.toContain('(required)');
   });
 
   it('creates, lists and revokes API keys; the revoked key stops working and the last admin key stays', async () => {

@@ -1,9 +1,10 @@
 // The client commands as plain functions (config and output passed in, so tests drive them
 // without a shell): org create, campaign create, batch create (streamed upload with a progress
-// bar, optional start), batch status (once, or watched until the batch is done) and keys
-// create / list / revoke.
+// bar, optional start), batch status (once, or watched until the batch is done), batch
+// start / pause / resume / cancel and keys create / list / revoke.
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
+import type { clientBatchActions } from '../../core/batch-lifecycle.js';
 import { callApi, uploadFile } from './api-client.js';
 import { watchBatch, type BatchStatusBody } from './batch-watch.js';
 import type { ImportReport } from '../import/import-report.js';
@@ -98,6 +99,18 @@ export async function batchStatus(
     : await callApi<BatchStatusBody>(config, { method: 'GET', path: `/v1/batches/${encodeURIComponent(opts.id)}` });
   io.out(json(status));
   return status;
+}
+
+export type BatchActionName = (typeof clientBatchActions)[number];
+
+/** Starts, pauses, resumes or cancels a batch (POST /v1/batches/:id/<action>); prints the result. */
+export async function batchAction(config: ClientConfig, io: ClientIo, opts: { id: string; action: BatchActionName }) {
+  const result = await callApi<{ id: string; status: string; cancelledContacts?: number }>(config, {
+    method: 'POST',
+    path: `/v1/batches/${encodeURIComponent(opts.id)}/${opts.action}`,
+  });
+  io.out(json(result));
+  return result;
 }
 
 export type KeyRole = 'admin' | 'manager' | 'viewer';
