@@ -1,6 +1,7 @@
 // `outdial <command>`: maps commands to role entry points and client commands. Each role's
 // start function receives its dependencies explicitly (src/core/runtime.ts); this file and
 // src/roles.ts are the only places that know every role.
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, requireConfig } from './core/config.js';
 import { createDb } from './core/db/client.js';
@@ -14,8 +15,15 @@ import { decryptionKeys } from './core/secrets.js';
 import { registerClientCommands } from './producers/client/index.js';
 import { parseRoles, startRoles, type RoleName } from './roles.js';
 
+// package.json sits one level above both src/cli.ts and the compiled dist/cli.js.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command();
-program.name('outdial').description('Queue-driven campaign dialer').showHelpAfterError();
+program
+  .name('outdial')
+  .description('Queue-driven campaign dialer')
+  .version(version, '-V, --version', 'print the outdial version')
+  .showHelpAfterError();
 
 function positiveInt(value: string): number {
   const n = Number(value);

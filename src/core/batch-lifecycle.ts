@@ -11,6 +11,9 @@ export const batchActions = ['start', 'pause', 'resume', 'cancel', 'activate', '
  */
 export type BatchAction = (typeof batchActions)[number];
 
+/** The actions an API client may ask for (POST /v1/batches/:id/<action>, `outdial batch <action>`). */
+export const clientBatchActions = ['start', 'pause', 'resume', 'cancel'] as const satisfies readonly BatchAction[];
+
 export type BatchTransition =
   | { ok: true; from: BatchStatus; to: BatchStatus; event: EventType | null }
   | { ok: false; from: BatchStatus; reason: string };

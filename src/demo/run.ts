@@ -1,7 +1,7 @@
 // The `outdial demo` command: start the demo, redraw the live view, and either exit with a JSON
 // summary once everything is settled (--until-done) or keep the API, Bull Board and /metrics up
 // until Ctrl-C.
-import { renderSnapshot, type Snapshot } from './snapshot.js';
+import { attemptCount, renderSnapshot, type Snapshot } from './snapshot.js';
 import { startDemo, type Demo, type DemoOptions } from './demo.js';
 
 export interface DemoRunOptions extends DemoOptions {
@@ -19,6 +19,9 @@ export interface DemoSummary {
   waitingRetry: number;
   waitingWindow: number;
   suppressed: number;
+  cancelled: number;
+  /** Finished attempts; `outcomes` counts these (per attempt), the fields above count contacts. */
+  attempts: number;
   outcomes: Record<string, number>;
   imports: { accepted: number; rejected: number; duplicates: number; suppressed: number }[];
   webhooks: { delivered: number; received: number; invalidSignatures: number; dead: number };
@@ -37,6 +40,8 @@ export function summarise(demo: Demo, s: Snapshot, peaks: { org: number; batch: 
     waitingRetry: sum((b) => b.waitingRetry),
     waitingWindow: sum((b) => b.waitingWindow),
     suppressed: sum((b) => b.suppressed),
+    cancelled: sum((b) => b.cancelled),
+    attempts: attemptCount(outcomes),
     outcomes,
     imports: demo.imports.map(({ accepted, rejected, duplicates, suppressed }) => ({ accepted, rejected, duplicates, suppressed })),
     webhooks: {

@@ -102,6 +102,10 @@ function bar(done: number, total: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+/** Finished attempts: the outcomes are counted per attempt, not per contact. */
+export const attemptCount = (outcomes: Record<string, number>): number =>
+  Object.values(outcomes).reduce((a, n) => a + n, 0);
+
 /** Plain-text rendering for a terminal (redrawn in place) or a log (one block per refresh). */
 export function renderSnapshot(s: Snapshot, elapsedMs: number): string {
   const lines = [
@@ -114,11 +118,13 @@ export function renderSnapshot(s: Snapshot, elapsedMs: number): string {
       .sort((x, y) => y[1] - x[1])
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
+    // Contacts and attempts are counted apart (a contact retried has several attempts): each set adds up.
     lines.push(
       `  ${b.name.padEnd(24).slice(0, 24)} ${b.status.padEnd(9)} ${bar(settled, b.contacts)} ${settled}/${b.contacts}` +
         `  active ${b.active}/${b.limit}`,
-      `    finished ${b.finished}  retry ${b.waitingRetry}  window ${b.waitingWindow}  suppressed ${b.suppressed}` +
-        (outcomes ? `   outcomes: ${outcomes}` : ''),
+      `    contacts: finished ${b.finished}  retry ${b.waitingRetry}  window ${b.waitingWindow}  suppressed ${b.suppressed}` +
+        (b.cancelled ? `  cancelled ${b.cancelled}` : '') +
+        (outcomes ? `   attempts ${attemptCount(b.outcomes)} outcomes: ${outcomes}` : ''),
     );
   }
   return lines.join('\n');

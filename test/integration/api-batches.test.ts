@@ -39,6 +39,8 @@ describe('GET /v1/batches/:id', () => {
     const batch = await insertBatch(h.rt.db, org.id, campaignId, { maxConcurrency: 4 });
     const contacts = await insertContacts(h.rt.db, org.id, batch.id, 5);
     const [c0, c1, c2] = contacts;
+    // A busy contact is retried later: the status says how many wait for that and until when.
+    const retryAt = new Date(Date.now() + 3_600_000);
     await h.rt.db
       .updateTable('contacts')
       .set({ status: 'finished', last_outcome: 'completed' })
@@ -46,7 +48,7 @@ describe('GET /v1/batches/:id', () => {
       .execute();
     await h.rt.db
       .updateTable('contacts')
-      .set({ status: 'pending', last_outcome: 'busy' })
+      .set({ status: 'pending', last_outcome: 'busy', next_attempt_at: retryAt })
       .where('id', '=', c1!.id)
       .execute();
     await h.rt.db.updateTable('contacts').set({ status: 'in_progress' }).where('id', '=', c2!.id).execute();
@@ -69,6 +71,7 @@ describe('GET /v1/batches/:id', () => {
       maxConcurrency: 4,
       active: 1,
       limits: { org: 7, batch: 4 },
+      waitingForRetry: { contacts: 1, nextAt: retryAt.toISOString() },
       counts: {
         total: 5,
         status: { pending: 3, in_progress: 1, finished: 1, cancelled: 0, suppressed: 0 },

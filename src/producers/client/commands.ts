@@ -1,19 +1,20 @@
 // The client commands as plain functions (config and output passed in, so tests drive them
 // without a shell): org create, campaign create, batch create (streamed upload with a progress
-// bar, optional start), batch status (once, or watched until the batch is done) and keys
-// create / list / revoke.
+// bar, optional start), batch status (once, or watched until the batch is done), batch
+// start / pause / resume / cancel and keys create / list / revoke.
 import { readFile } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
-import type { BatchStatus } from '../../core/domain.js';
+import type { clientBatchActions } from '../../core/batch-lifecycle.js';
 import { callApi, uploadFile } from './api-client.js';
+import { watchBatch, type BatchStatusBody } from './batch-watch.js';
 import type { ImportReport } from '../import/import-report.js';
 import type { ClientConfig } from './config.js';
 
 export interface ClientIo {
   /** Results: one JSON document per command (the last line when watching). */
   out: (line: string) => void;
-  /** Where progress bars draw; a non-TTY stream gets none. */
-  progress: NodeJS.WritableStream;
+  /** Where progress draws: a bar on a TTY; elsewhere the upload shows none and a watch writes plain lines. */
+  progress: NodeJS.WritableStream & { isTTY?: boolean };
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -89,47 +90,29 @@ export async function batchCreate(
   }
 }
 
-interface BatchStatusBody {
-  id: string;
-  status: BatchStatus;
-  counts: { total: number; status: Record<string, number> };
-  active: number;
-  limits: { org: number; batch: number };
-}
-
-const done = (s: BatchStatus) => s === 'completed' || s === 'cancelled';
-
-/** Prints the status; with `watch`, polls with a progress bar until the batch completes or is cancelled. */
+/** Prints the status; with `watch`, follows it until the batch completes or is cancelled (batch-watch.ts). */
 export async function batchStatus(
   config: ClientConfig,
   io: ClientIo,
   opts: { id: string; watch?: boolean; intervalMs?: number },
 ) {
-  const get = () =>
-    callApi<BatchStatusBody>(config, { method: 'GET', path: `/v1/batches/${encodeURIComponent(opts.id)}` });
-  let status = await get();
-  if (opts.watch) {
-    const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-    const bar = new SingleBar(
-      { stream: io.progress, format: '{status} [{bar}] {value}/{total} done | active {active}/{limit}' },
-      Presets.shades_classic,
-    );
-    const settled = (s: BatchStatusBody) =>
-      (s.counts.status.finished ?? 0) + (s.counts.status.cancelled ?? 0) + (s.counts.status.suppressed ?? 0);
-    const payload = (s: BatchStatusBody) => ({ status: s.status, active: s.active, limit: s.limits.batch });
-    bar.start(status.counts.total, settled(status), payload(status));
-    try {
-      while (!done(status.status)) {
-        await sleep(opts.intervalMs ?? 2000);
-        status = await get();
-        bar.update(settled(status), payload(status));
-      }
-    } finally {
-      bar.stop();
-    }
-  }
+  const status = opts.watch
+    ? await watchBatch(config, io, { id: opts.id, ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}) })
+    : await callApi<BatchStatusBody>(config, { method: 'GET', path: `/v1/batches/${encodeURIComponent(opts.id)}` });
   io.out(json(status));
   return status;
+}
+
+export type BatchActionName = (typeof clientBatchActions)[number];
+
+/** Starts, pauses, resumes or cancels a batch (POST /v1/batches/:id/<action>); prints the result. */
+export async function batchAction(config: ClientConfig, io: ClientIo, opts: { id: string; action: BatchActionName }) {
+  const result = await callApi<{ id: string; status: string; cancelledContacts?: number }>(config, {
+    method: 'POST',
+    path: `/v1/batches/${encodeURIComponent(opts.id)}/${opts.action}`,
+  });
+  io.out(json(result));
+  return result;
 }
 
 export type KeyRole = 'admin' | 'manager' | 'viewer';

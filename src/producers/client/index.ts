@@ -1,8 +1,9 @@
 // Registers the client commands on the outdial CLI (`org create`, `campaign create`,
-// `batch create`, `batch status`, `keys create|list|revoke`); src/cli.ts calls
+// `batch create`, `batch status`, `batch start|pause|resume|cancel`, `keys create|list|revoke`); src/cli.ts calls
 // registerClientCommands(program).
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
 import {
+  batchAction,
   batchCreate,
   batchStatus,
   campaignCreate,
@@ -10,12 +11,14 @@ import {
   keysList,
   keysRevoke,
   orgCreate,
+  type BatchActionName,
   type ClientIo,
   type KeyRole,
 } from './commands.js';
+import { clientBatchActions } from '../../core/batch-lifecycle.js';
 import { loadClientConfig } from './config.js';
 
-export { ApiError } from './api-client.js';
+export { ApiError, ApiUnreachableError } from './api-client.js';
 export { loadClientConfig, type ClientConfig } from './config.js';
 export * from './commands.js';
 
@@ -32,6 +35,15 @@ function isoInstant(value: string): string {
   return value;
 }
 
+const plainHelp = new Help();
+
+const batchActionHelp: Record<BatchActionName, string> = {
+  start: 'start a draft or scheduled batch',
+  pause: 'pause a batch: calls in flight finish, no new ones start',
+  resume: 'resume a paused batch',
+  cancel: 'cancel a batch: contacts not yet called are cancelled; calls in flight finish',
+};
+
 const consoleIo = (): ClientIo => ({ out: (line) => console.log(line), progress: process.stderr });
 
 export function registerClientCommands(
@@ -39,6 +51,14 @@ export function registerClientCommands(
   env: Record<string, string | undefined> = process.env,
 ): void {
   const config = () => loadClientConfig(env);
+  // Commander enforces required options but its help does not say which they are.
+  program.configureHelp({
+    ...program.configureHelp(),
+    optionDescription: (option) => {
+      const description = plainHelp.optionDescription(option);
+      return option.mandatory ? `${description} (required)` : description;
+    },
+  });
   const org = program.command('org').description('orgs (admin token from OUTDIAL_ADMIN_TOKEN)');
   org
     .command('create')
@@ -89,11 +109,19 @@ export function registerClientCommands(
   batch
     .command('status <batchId>')
     .description('print a batch’s status; --watch follows it until it completes or is cancelled')
-    .option('--watch', 'poll until done, with a progress bar')
+    .option('--watch', 'poll until done: a progress bar on a terminal, one line per change otherwise, with why contacts wait')
     .option('--interval <ms>', 'poll interval when watching', positiveInt, 2000)
     .action(async (id: string, o: { watch?: boolean; interval: number }) => {
       await batchStatus(config(), consoleIo(), { id, watch: o.watch === true, intervalMs: o.interval });
     });
+
+  for (const action of clientBatchActions)
+    batch
+      .command(`${action} <batchId>`)
+      .description(batchActionHelp[action])
+      .action(async (id: string) => {
+        await batchAction(config(), consoleIo(), { id, action });
+      });
 
   const keys = program.command('keys').description('API keys of the org (an admin API key from OUTDIAL_API_KEY)');
   keys

@@ -47,6 +47,18 @@ export async function batchCounts(db: Db, batchId: string): Promise<BatchCounts>
   return counts;
 }
 
+/** Pending contacts held back until a retry is due (after `at`), and when the first one is. */
+export async function retryWaits(db: Db, batchId: string, at: Date): Promise<{ contacts: number; nextAt: Date | null }> {
+  const row = await db
+    .selectFrom('contacts')
+    .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.min('next_attempt_at').as('next')])
+    .where('batch_id', '=', batchId)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '>', at)
+    .executeTakeFirstOrThrow();
+  return { contacts: Number(row.n), nextAt: row.next };
+}
+
 export async function activeAttempts(db: Db, batchId: string): Promise<number> {
   const row = await db
     .selectFrom('attempts')

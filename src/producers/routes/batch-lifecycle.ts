@@ -3,7 +3,7 @@
 // other event (the sinks write call_events); in-flight calls are left to finish.
 import { Router } from 'express';
 import { z } from 'zod';
-import type { BatchAction } from '../../core/batch-lifecycle.js';
+import { clientBatchActions } from '../../core/batch-lifecycle.js';
 import { batchStatuses } from '../../core/domain.js';
 import { emitDurably, newCallEvent } from '../../core/events.js';
 import { requestLog, requestOrg } from '../http/context.js';
@@ -11,8 +11,6 @@ import { idParam } from '../http/validate.js';
 import { describeRoute } from '../openapi.js';
 import { applyBatchAction } from '../repos/batch-transitions.js';
 import type { RouteDeps } from './deps.js';
-
-const lifecycleActions = ['start', 'pause', 'resume', 'cancel'] as const satisfies readonly BatchAction[];
 
 const lifecycleResultSchema = z.object({
   id: z.uuid(),
@@ -22,7 +20,7 @@ const lifecycleResultSchema = z.object({
 
 export function batchLifecycleRoutes({ rt, registry, now }: RouteDeps): Router {
   const router = Router();
-  for (const action of lifecycleActions) {
+  for (const action of clientBatchActions) {
     describeRoute(registry, {
       method: 'post',
       path: `/v1/batches/{id}/${action}`,

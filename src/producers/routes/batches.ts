@@ -1,5 +1,5 @@
-// GET /v1/batches/:id: status, contact counts by status and by last outcome, calls in flight
-// and the two limits that bound them. GET /v1/batches/:id/preview: who is callable right now.
+// GET /v1/batches/:id: status, contact counts by status and by last outcome, calls in flight,
+// the two limits that bound them and the contacts waiting for a retry. GET /v1/batches/:id/preview: who is callable right now.
 import { Router } from 'express';
 import { z } from 'zod';
 import { attemptOutcomes, batchStatuses, contactStatuses } from '../../core/domain.js';
@@ -10,7 +10,7 @@ import { idParam } from '../http/validate.js';
 import { describeRoute } from '../openapi.js';
 import { previewBatch, tzSources } from '../preview.js';
 import { findCampaign } from '../repos/campaigns.js';
-import { activeAttempts, batchCounts, findBatch, zoneGroups } from '../repos/batches.js';
+import { activeAttempts, batchCounts, findBatch, retryWaits, zoneGroups } from '../repos/batches.js';
 import type { RouteDeps } from './deps.js';
 
 const countsOf = <T extends readonly [string, ...string[]]>(keys: T) =>
@@ -34,6 +34,9 @@ export const batchStatusSchema = z.object({
   }),
   active: z.number().int().describe('attempts not yet finished'),
   limits: z.object({ org: z.number().int(), batch: z.number().int() }),
+  waitingForRetry: z
+    .object({ contacts: z.number().int(), nextAt: z.iso.datetime().nullable() })
+    .describe('pending contacts whose next attempt is not due yet, and when the first one is'),
 });
 
 const tallySchema = z.object({
@@ -99,15 +102,17 @@ export function batchRoutes({ rt, registry, now }: RouteDeps): Router {
     const org = requestOrg(res);
     const batch = await findBatch(rt.db, org.id, idParam(req, 'id', 'batch'));
     if (!batch) throw new NotFoundError('batch not found');
-    const [counts, active] = await Promise.all([
+    const [counts, active, retry] = await Promise.all([
       batchCounts(rt.db, batch.id),
       activeAttempts(rt.db, batch.id),
+      retryWaits(rt.db, batch.id, now?.() ?? new Date()),
     ]);
     res.json({
       ...batchView(batch),
       counts,
       active,
       limits: { org: org.maxConcurrency, batch: batch.max_concurrency },
+      waitingForRetry: { contacts: retry.contacts, nextAt: iso(retry.nextAt) },
     });
   });
   router.get('/batches/:id/preview', async (req, res) => {
