@@ -153,7 +153,7 @@ describe('importCsvBatch', () => {
       ['an empty file', '', ValidationError],
       ['a byte-order mark alone', '\ufeff', ValidationError],
       ['a header without rows', 'phone,first_name\n', ValidationError],
-      ['no phone column', 'mobile,first_name\n2128675309,a\n', UnprocessableError],
+      ['no phone column', 'fax,first_name\n2128675309,a\n', UnprocessableError],
       ['a template variable without a column', 'phone,name\n2128675309,a\n', UnprocessableError],
       ['unbalanced quotes', 'phone,first_name\n2128675309,"a\n4155552671,b\n', ValidationError],
       ['text that is not UTF-8', Buffer.from('phone,first_name\n2128675309,Zo\xeb\n', 'latin1'), ValidationError],

@@ -88,7 +88,7 @@ describe('importJsonBatch', () => {
 
   it.each([
     ['no contacts', [], ValidationError],
-    ['no phone field', [{ mobile: '07911 123456', first_name: 'a' }], UnprocessableError],
+    ['no phone field', [{ fax: '07911 123456', first_name: 'a' }], UnprocessableError],
     ['a template variable no contact has', [{ phone: '07911 123456' }], UnprocessableError],
   ])('refuses %s and leaves no batch behind', async (_what, contacts: unknown[], errorClass) => {
     const before = await countBatches();
