@@ -2,10 +2,10 @@
 // LiveKit Agents worker, its job processes and the metrics relay, /metrics on a port of its own).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readAllProcs, treeOf, treeUsage } from './calls-procs.js';
+import { freeLoopbackPort } from '../src/core/free-port.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,7 +32,7 @@ export interface AgentProcessOptions {
 
 /** Starts the agent and returns once /readyz answers and its warm job processes have settled. */
 export async function startAgentProcess(o: AgentProcessOptions): Promise<AgentProcess> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const log = createWriteStream(o.logPath, { flags: 'a' });
   const child = spawn(process.execPath, [join(repoRoot, 'bin/outdial.js'), 'agent', 'start'], {
     cwd: repoRoot,
@@ -119,17 +119,6 @@ async function stopTree(child: ChildProcess, pid: number): Promise<void> {
       // already gone
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 export function sleep(ms: number): Promise<void> {

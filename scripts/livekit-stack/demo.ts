@@ -10,7 +10,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { weekdays, type CampaignConfig } from '../../src/core/campaign.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import type { DemoTelephony } from '../../src/demo/demo.js';
-import { ensureRedis, freePort } from '../../src/demo/local-services.js';
+import { freeLoopbackPort } from '../../src/core/free-port.js';
+import { ensureRedis } from '../../src/demo/local-services.js';
 import { runDemoCommand, type DemoLauncher, type DemoRunOptions } from '../../src/demo/run.js';
 import { lastToolResultName, lastUserText, startProviderDoubles, type ChatReply, type ChatRequest, type ProviderDoubles } from '../../test/support/provider-doubles/index.js';
 import { spawnOutdial, type OutdialProcess } from '../../test/livekit/support/outdial-processes.js';
@@ -56,7 +57,7 @@ export const runLiveKitDemo: DemoLauncher = async (opts) => {
     const redis = await ensureRedis(loadConfig(opts.env ?? process.env).REDIS_URL);
     stops.push(() => redis.stop());
     check();
-    const port = opts.port ?? (await freePort());
+    const port = opts.port ?? (await freeLoopbackPort());
     const redisUrl = new URL(redis.url);
     const stack = await startLiveKitStack({
       webhookUrl: `http://127.0.0.1:${port}/livekit/webhook`,
@@ -153,7 +154,7 @@ interface AgentContext {
 
 /** `outdial agent start` with the demo's Redis prefix, registered with livekit-server before any batch starts. */
 async function startAgent(config: Config, ctx: AgentContext): Promise<() => Promise<void>> {
-  const agentPort = await freePort();
+  const agentPort = await freeLoopbackPort();
   const agent = spawnOutdial(
     'agent',
     ['agent', 'start'],

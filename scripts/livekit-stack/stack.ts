@@ -4,12 +4,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { freeLoopbackPort } from '../../src/core/free-port.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../..');
@@ -296,14 +296,7 @@ function run(cmd: string, args: string[]): Promise<string> {
 
 async function freeTcpPort(used: Set<number>): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((res, rej) => {
-      const srv = createServer();
-      srv.once('error', rej);
-      srv.listen(0, LOOPBACK, () => {
-        const addr = srv.address();
-        srv.close(() => res(typeof addr === 'object' && addr ? addr.port : 0));
-      });
-    });
+    const port = await freeLoopbackPort();
     if (port && !used.has(port)) {
       used.add(port);
       return port;

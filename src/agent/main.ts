@@ -4,7 +4,6 @@
 //   outdial agent [start]        → startAgentRole: worker + metrics relay + /metrics on OUTDIAL_AGENT_PORT (default PORT)
 //   outdial agent dev|connect|…  → the framework's own CLI, same worker (no relay)
 //   tsx src/agent/main.ts start  → the framework's own CLI
-import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, cli, defineAgent, initializeLogger, ServerOptions, type JobContext, type JobProcess, type VAD } from '@livekit/agents';
 import * as silero from '@livekit/agents-plugin-silero';
@@ -20,6 +19,7 @@ import { createRuntime, type Runtime } from '../core/runtime.js';
 import { callEntry } from './entry.js';
 import { agentMetricsKey, drainObservations } from './metrics-relay.js';
 import { withTimeout } from '../core/timeout.js';
+import { freeLoopbackPort } from '../core/free-port.js';
 
 export const AGENT_NAME = 'outdial-agent';
 const METRICS_DRAIN_MS = 2000;
@@ -118,17 +118,6 @@ export function callCapacity(maxCalls: number | undefined): Pick<ServerOptions, 
       Promise.resolve(LIVEKIT_TARGET_LOAD * Math.min(1, worker.activeJobs.length / maxCalls)),
     loadThreshold: LIVEKIT_TARGET_LOAD,
   };
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 export interface MetricsRelay {

@@ -20,7 +20,8 @@ import type { ImportReport } from '../producers/import/import-report.js';
 import { startRoles, type RunningRoles } from '../roles.js';
 import { generateContactsCsv } from './contacts.js';
 import { ApiClient } from './api-client.js';
-import { ensurePostgres, ensureRedis, freePort, type LocalService } from './local-services.js';
+import { freeLoopbackPort } from '../core/free-port.js';
+import { ensurePostgres, ensureRedis, type LocalService } from './local-services.js';
 import { takeSnapshot, type Snapshot } from './snapshot.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
 
@@ -127,7 +128,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 
     // Started before the roles so it stops after them: the calls they drain still have their agent.
     if (opts.telephony) cleanups.push(await opts.telephony.start(config));
-    const port = opts.port ?? ((await portFree(config.PORT)) ? config.PORT : await freePort());
+    const port = opts.port ?? ((await portFree(config.PORT)) ? config.PORT : await freeLoopbackPort());
     const roles = await startRoles(rt, ['sinks', 'dialer', 'scheduler', 'api'], { port });
     cleanups.push(() => roles.close());
     const apiUrl = roles.apiUrl!;

@@ -4,11 +4,11 @@
 // binaries exist, stop with one message saying what to install.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { freeLoopbackPort } from '../core/free-port.js';
 
 export class MissingServicesError extends Error {
   override readonly name = 'MissingServicesError';
@@ -19,18 +19,6 @@ export interface LocalService {
   /** True when this process started the service and will remove it. */
   started: boolean;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function which(names: string[], extraDirs: string[] = []): string | null {
@@ -102,7 +90,7 @@ export async function ensureRedis(url: string): Promise<LocalService> {
   if (await redisReachable(url)) return { url, started: false, stop: () => Promise.resolve() };
   const bin = which(['redis-server']);
   if (!bin) throw missing();
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
   });
@@ -123,7 +111,7 @@ export async function ensurePostgres(url: string): Promise<LocalService> {
   const ids = process.getuid?.() === 0 ? unprivilegedIds() : undefined;
   if (ids) chownSync(dir, ids.uid, ids.gid);
   await run(initdb, ['-D', data, '--auth', 'trust', '--encoding', 'UTF8', '--no-sync', '--username', 'postgres'], ids);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(
     postgres,
     ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],

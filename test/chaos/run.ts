@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { createDb, type Db } from '../../src/core/db/client.js';
 import { migrateToLatest } from '../../src/core/db/migrate.js';
 import { newWebhookSecret } from '../../src/core/secrets.js';
-import { freePort } from '../../src/demo/local-services.js';
+import { freeLoopbackPort } from '../../src/core/free-port.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../../src/demo/webhook-receiver.js';
 import { readPlacedCallLogs } from '../../src/dialer/sim/placed-call-log.js';
 import { callDeadlineMs } from '../../src/core/call-deadline.js';
@@ -298,7 +298,7 @@ async function main(): Promise<number> {
     });
     say(`seeded ${world.contacts} contacts in ${world.batchLimits.size} batches of ${world.orgLimits.size} orgs`);
 
-    const apiPorts = await Promise.all(Array.from({ length: form.processes.api }, () => freePort()));
+    const apiPorts = await Promise.all(Array.from({ length: form.processes.api }, () => freeLoopbackPort()));
     fleet = startFleet({
       root,
       entry,

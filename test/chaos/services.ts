@@ -6,7 +6,8 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, postgresReachable, redisReachable } from '../../src/demo/local-services.js';
+import { freeLoopbackPort } from '../../src/core/free-port.js';
+import { postgresReachable, redisReachable } from '../../src/demo/local-services.js';
 
 export interface PrivatePostgres {
   /** Superuser URL of the `outdial` database. */
@@ -93,7 +94,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const ids = unprivilegedIds();
   if (ids) chownSync(dir, ids.uid, ids.gid);
   await runToEnd(initdb, ['-D', data, '--auth', 'trust', '--encoding', 'UTF8', '--no-sync', '--username', 'postgres'], ids);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   // fsync off is safe here: writes still reach the OS, which does not crash under us. Never
   // synchronous_commit=off: an immediate shutdown would drop commits the roles were told about.
@@ -131,7 +132,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
 }
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const child = spawn(
     which('redis-server'),
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '2000'],
