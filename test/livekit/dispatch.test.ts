@@ -16,7 +16,8 @@ import { dialRequest } from '../integration/dialer-support.js';
 import { dropPrefix, testPrefix, TEST_REDIS_URL } from '../support/redis.js';
 import { TEST_ADMIN_TOKEN } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
-import { freeTcpPort, spawnOutdial, type OutdialProcess } from './support/outdial-processes.js';
+import { freeLoopbackPort } from '../../src/core/free-port.js';
+import { spawnOutdial, type OutdialProcess } from './support/outdial-processes.js';
 import { startPrivateLiveKitStack } from './support/private-stack.js';
 
 /** ParticipantInfo.Kind.AGENT (not re-exported by livekit-server-sdk). */
@@ -53,7 +54,7 @@ beforeAll(async () => {
       LIVEKIT_URL: stack.wsUrl,
       LIVEKIT_API_KEY: stack.apiKey,
       LIVEKIT_API_SECRET: stack.apiSecret,
-      OUTDIAL_AGENT_PORT: String(await freeTcpPort()),
+      OUTDIAL_AGENT_PORT: String(await freeLoopbackPort()),
       OUTDIAL_AGENT_MAX_CALLS: '1',
       OUTDIAL_AGENT_IDLE_PROCESSES: '2',
       OUTDIAL_AGENT_PROCESS_START_TIMEOUT_SECONDS: '60',

@@ -22,11 +22,13 @@ import { dropPrefix, testPrefix, TEST_REDIS_URL } from '../support/redis.js';
 import { TEST_ADMIN_TOKEN } from '../support/runtime.js';
 import { waitFor } from '../support/wait.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { freeTcpPort, spawnOutdial, type OutdialProcess } from './support/outdial-processes.js';
+import { freeLoopbackPort } from '../../src/core/free-port.js';
+import { spawnOutdial, type OutdialProcess } from './support/outdial-processes.js';
 import { phoneAudioFiles } from './support/phone-audio.js';
 import { speechPackets } from './support/rtp-capture.js';
 import { MID_MESSAGE_HANGUP_MS, PHONES, REJECTIONS, startSwitchboard, type PhoneName, type Switchboard } from './support/switchboard.js';
 import { startPrivateLiveKitStack } from './support/private-stack.js';
+import { ACCEPTED_REFER_LINES } from './support/refer-dialogue.js';
 import { startWebhookTap, type WebhookTap } from './support/webhook-tap.js';
 
 const CALLER_ID = '+12025550100';
@@ -197,8 +199,8 @@ async function allAttempts(): Promise<AttemptItem[]> {
 }
 
 beforeAll(async () => {
-  const apiPort = await freeTcpPort();
-  const agentPort = await freeTcpPort();
+  const apiPort = await freeLoopbackPort();
+  const agentPort = await freeLoopbackPort();
   apiUrl = `http://127.0.0.1:${apiPort}`;
   agentUrl = `http://127.0.0.1:${agentPort}`;
   tap = await startWebhookTap(`${apiUrl}/livekit/webhook`);
@@ -463,16 +465,7 @@ describe('outdial on the real LiveKit stack', () => {
     // call up and hangs up on the transferor.
     const [sipCallId] = await phones.callIdsTo(PHONES.transfer);
     const lines = await phones.sipLines(sipCallId ?? '');
-    expect(lines.slice(lines.findIndex((l) => l.startsWith('REFER sip:')))).toEqual([
-      expect.stringMatching(/^REFER sip:/),
-      'SIP/2.0 202 Accepted',
-      expect.stringMatching(/^NOTIFY sip:/),
-      'SIP/2.0 200 success',
-      expect.stringMatching(/^NOTIFY sip:/),
-      'SIP/2.0 200 success',
-      expect.stringMatching(/^BYE sip:/),
-      'SIP/2.0 200 OK',
-    ]);
+    expect(lines.slice(lines.findIndex((l) => l.startsWith('REFER sip:')))).toEqual([...ACCEPTED_REFER_LINES]);
     const refers = await phones.sipMessages(sipCallId ?? '', 'REFER sip:');
     expect(refers).toHaveLength(1);
     expect(refers[0]).toMatch(/^Refer-To: <sip:\+15559990000@transfer\.example>\r?$/m);
