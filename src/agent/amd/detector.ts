@@ -33,9 +33,14 @@ export interface AmdDetector {
   finish(): AmdVerdict;
 }
 
+/** The detector works in 10 ms blocks: whole-hundred rates from 8 kHz up. */
+export function supportedSampleRate(rate: number): boolean {
+  return Number.isInteger(rate) && rate >= 8000 && rate % 100 === 0;
+}
+
 export function createAmdDetector(options: AmdDetectorOptions): AmdDetector {
   const { sampleRate } = options;
-  if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate % 100 !== 0) {
+  if (!supportedSampleRate(sampleRate)) {
     throw new RangeError(`unsupported sample rate ${sampleRate}`);
   }
   const params = options.params ?? tunedAmdParams;

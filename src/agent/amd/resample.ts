@@ -3,14 +3,11 @@
 // resampled (windowed sinc with a low-pass filter, wave-resampler) to 16 kHz, or to 8 kHz when
 // the source is narrower than that, so no band is invented.
 import { resample } from 'wave-resampler';
+import { supportedSampleRate } from './detector.js';
 import type { PcmAudio } from './wav.js';
 
-export function detectorReady(rate: number): boolean {
-  return Number.isInteger(rate) && rate >= 8000 && rate % 100 === 0;
-}
-
 export function toDetectorRate(audio: PcmAudio): PcmAudio {
-  if (detectorReady(audio.sampleRate)) return audio;
+  if (supportedSampleRate(audio.sampleRate)) return audio;
   if (!(audio.sampleRate > 0)) throw new RangeError(`unsupported sample rate ${audio.sampleRate}`);
   const target = audio.sampleRate >= 16000 ? 16000 : 8000;
   const out = resample(audio.samples, audio.sampleRate, target, { method: 'sinc', LPF: true });
