@@ -34,28 +34,21 @@ function mirrorTranscript(session: voice.AgentSession, record: CallRecord, deps:
   });
   session.on(voice.AgentSessionEventTypes.ConversationItemAdded, (ev) => {
     if (ev.item.type !== 'message') return;
+    // The parts of each turn's latency as the framework measured them (seconds), to tell the
+    // end-of-turn wait from the providers' own delays.
+    const m = ev.item.metrics;
     if (ev.item.role === 'user') {
-      const m = ev.item.metrics;
       deps.log.info(
         { transcriptionDelay: m?.transcriptionDelay, endOfTurnDelay: m?.endOfTurnDelay, onUserTurnCompletedDelay: m?.onUserTurnCompletedDelay },
         'agent.user_turn',
       );
+      return;
     }
     if (ev.item.role !== 'assistant') return;
     addTranscript(record, 'agent', ev.item.textContent ?? '', deps.now());
-    const m = ev.item.metrics;
     const latency = turnLatencySeconds(m);
     if (latency !== null) deps.observer.observe({ metric: 'turn_latency', seconds: latency });
-    // The parts of the turn's latency as the framework measured them (seconds), to tell the
-    // end-of-turn wait from the providers' own delays.
-    deps.log.info(
-      {
-        e2e: m?.e2eLatency,
-        llmTtft: m?.llmNodeTtft,
-        ttsTtfb: m?.ttsNodeTtfb,
-      },
-      'agent.turn',
-    );
+    deps.log.info({ e2e: m?.e2eLatency, llmTtft: m?.llmNodeTtft, ttsTtfb: m?.ttsNodeTtfb }, 'agent.turn');
   });
   session.on(voice.AgentSessionEventTypes.Error, (ev) => {
     const kind = sessionErrorKind(ev.error);

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Db } from '../../src/core/db/client.js';
+import { OWN_FAILURE_REASONS } from '../../src/core/failure-reasons.js';
 import { stuckEventId } from '../../src/core/ids.js';
 import { createSlotLeases } from '../../src/core/leases.js';
 import { queueNames } from '../../src/core/queues.js';
@@ -91,7 +92,7 @@ export interface StuckAttempts {
 }
 
 export async function diagnoseStuck(db: Db, placedAttemptIds: ReadonlySet<string>): Promise<StuckAttempts> {
-  const stuck = await db.selectFrom('attempts').select(['id']).where('outcome', '=', 'failed').where('sip_reason', '=', 'stuck').execute();
+  const stuck = await db.selectFrom('attempts').select(['id']).where('outcome', '=', 'failed').where('sip_reason', '=', OWN_FAILURE_REASONS.stuck).execute();
   const finished = await sql<{ contact_id: string; ids: string[] }>`
     select a.contact_id::text as contact_id, array_agg(a.id::text) as ids
       from attempts a join contacts c on c.id = a.contact_id
