@@ -57,7 +57,13 @@ describe('event outbox', () => {
             ?.status === 'finished',
         { what: 'the attempt finished from the resent events' },
       );
-      await waitFor(async () => (await outboxIds()).length === 0, { what: 'the outbox emptied by the sinks' });
+      // The finished attempt drains the batch: its batch.completed goes through the outbox too.
+      await waitFor(
+        async () =>
+          (await outboxIds()).length === 0 &&
+          (await rt.db.selectFrom('batches').select('status').where('id', '=', batch.id).executeTakeFirst())?.status === 'completed',
+        { what: 'the batch completed and the outbox emptied by the sinks' },
+      );
       const stored = await eventsOf(rt.db, attempt.id);
       expect(stored.filter((e) => e.id === events[1]!.id)).toHaveLength(1);
       expect(stored.filter((e) => e.id === events[0]!.id)).toHaveLength(1);
